@@ -292,9 +292,9 @@ test_bs_good(void **state)
 	assert_field(&fx, &rec, "kind", "STANDARD");
 	assert_field(&fx, &rec, "event", "START");
 	assert_field(&fx, &rec, "registered", "2026-11-01");
-	assert_field(&fx, &rec, "start", "2026-11-02");
-	assert_field(&fx, &rec, "end", NULL);
-	assert_field(&fx, &rec, "effective", NULL);
+	assert_field(&fx, &rec, "start_date", "2026-11-02");
+	assert_field(&fx, &rec, "end_date", NULL);
+	assert_field(&fx, &rec, "effective_date", NULL);
 	assert_field(&fx, &rec, "forename", "Carol");
 	assert_field(&fx, &rec, "middle_names", NULL);
 	assert_field(&fx, &rec, "surname", "Jones");
@@ -327,8 +327,8 @@ test_bs_good(void **state)
 	assert_int_equal(reader_next(rd, &rec, &e), 1);
 	assert_int_equal(rec.line, 35);
 	assert_field(&fx, &rec, "event", "CANCELLED");
-	assert_field(&fx, &rec, "end", "2026-11-20");
-	assert_field(&fx, &rec, "effective", "2026-11-20");
+	assert_field(&fx, &rec, "end_date", "2026-11-20");
+	assert_field(&fx, &rec, "effective_date", "2026-11-20");
 	assert_field(&fx, &rec, "address_1", "9 Sea View");
 	assert_field(&fx, &rec, "address_2", "Hove");
 	assert_field(&fx, &rec, "reason", "Debtor's request");
