@@ -912,7 +912,7 @@ config_source(const struct config_feed *cf, size_t i)
 {
 	const struct feed_field *f = &cf->desc->fields[i];
 
-	if (cf->source[i] != NULL)
+	if (cf->source != NULL && cf->source[i] != NULL)
 		return cf->source[i];
 	if (cf->desc->layout == FEED_XML && f->xml_path != NULL)
 		return f->xml_path;

@@ -18,6 +18,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[] = "/tmp/fuzz_csvin_XXXXXX";
+	static char *source[64];
 	struct config cfg;
 	struct extract *x = NULL;
 	struct record *rec;
@@ -42,6 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    CONFIG_MONEY_THOUSANDS;
 		cfg.feeds[i].max_rejects = 1000000;
 		cfg.feeds[i].max_reject_pct = -1;
+		cfg.feeds[i].source = source;
 	}
 	if (extract_open(&cfg, &cfg.feeds[FEED_COUNCIL_TAX], path, NULL, &x,
 	    &e) == 0) {
