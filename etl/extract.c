@@ -42,6 +42,7 @@ struct extract {
 	const char *entity_bad_reason;	/* entity-level reject for its items */
 	size_t	 entity_bad_field;
 	bool	 at_end;
+	int	 keyidx[4];		/* the source key's fields, -1 ends */
 	struct refset unique;
 	struct extract_stats st;
 	/* Warnings of the record being validated, tallied only if it is
@@ -316,24 +317,32 @@ extract_accept(struct extract *x)
 static const char *
 extract_key(struct extract *x, const struct value *v)
 {
-	char buf[256];
+	char buf[256], num[24];
 	size_t len = 0;
 
-	for (const char *const *k = x->desc->key; *k; k++) {
-		int i = feed_field_index(x->desc, *k);
-		const struct value *kv = &v[i];
-		int w;
+	for (const int *k = x->keyidx; *k >= 0; k++) {
+		const struct value *kv = &v[*k];
+		const char *s = kv->s;
+		size_t n;
 
+		if (s == NULL) {
+			/* Key integers are small and positive (party_no). */
+			uint64_t u = (uint64_t)kv->i;
+			size_t d = sizeof(num) - 1;
+
+			num[d] = '\0';
+			do
+				num[--d] = (char)('0' + u % 10);
+			while ((u /= 10) != 0 && d > 0);
+			s = num + d;
+		}
+		n = strlen(s);
 		if (len > 0 && len < sizeof(buf) - 1)
 			buf[len++] = ':';
-		if (kv->s != NULL)
-			w = snprintf(buf + len, sizeof(buf) - len, "%s", kv->s);
-		else
-			w = snprintf(buf + len, sizeof(buf) - len, "%lld",
-			    (long long)kv->i);
-		if (w > 0)
-			len += (size_t)w < sizeof(buf) - len
-			    ? (size_t)w : sizeof(buf) - len - 1;
+		if (n > sizeof(buf) - 1 - len)
+			n = sizeof(buf) - 1 - len;
+		memcpy(buf + len, s, n);
+		len += n;
 	}
 	buf[len] = '\0';
 	return arena_strndup(&x->mem, buf, len);
@@ -515,6 +524,14 @@ extract_open(const struct config *cfg, const struct config_feed *cf,
 	x->desc = cf->desc;
 	x->rj = rj;
 	x->path = path;
+	{
+		size_t k = 0;
+
+		for (; x->desc->key[k] != NULL && k < 3; k++)
+			x->keyidx[k] = feed_field_index(x->desc,
+			    x->desc->key[k]);
+		x->keyidx[k] = -1;
+	}
 	arena_init(&x->mem, 64 * 1024);
 	arena_init(&x->keep, 64 * 1024);
 	x->st.locs = xcalloc(EXTRACT_MAX_LOCS, sizeof(*x->st.locs));

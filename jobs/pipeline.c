@@ -66,22 +66,62 @@ pipeline_release(struct pipeline *pl)
 	pl->ps = NULL;
 }
 
-static const char *
-value_str(const struct record *rec, const char *name)
-{
-	int i = feed_field_index(rec->desc, name);
+/* Indexes of the identity fields of each feed, -1 where it has none. */
+struct ident_fields {
+	int	 title, forename, middle, surname, dob, uprn, postcode, nino,
+		 nhs;
+};
 
-	if (i < 0 || !rec->v[i].present)
-		return NULL;
-	return rec->v[i].s;
+static const struct ident_fields *
+ident_fields(const struct feed_desc *fd)
+{
+	static struct ident_fields tab[FEED_COUNT];
+	static bool done[FEED_COUNT];
+	struct ident_fields *f = &tab[fd->id];
+
+	/* Looked up once per feed: the record loop must not strcmp. */
+	if (!done[fd->id]) {
+		f->title = feed_field_index(fd, "title");
+		f->forename = feed_field_index(fd, "forename");
+		f->middle = feed_field_index(fd, "middle_names");
+		f->surname = feed_field_index(fd, "surname");
+		f->dob = feed_field_index(fd, "date_of_birth");
+		f->uprn = feed_field_index(fd, "uprn");
+		f->postcode = feed_field_index(fd, "postcode");
+		f->nino = feed_field_index(fd, "nino");
+		f->nhs = feed_field_index(fd, "nhs_number");
+		done[fd->id] = true;
+	}
+	return f;
 }
 
 static const struct value *
-value_get(const struct record *rec, const char *name)
+value_at(const struct record *rec, int i)
 {
-	int i = feed_field_index(rec->desc, name);
-
 	return i < 0 || !rec->v[i].present ? NULL : &rec->v[i];
+}
+
+static const char *
+str_at(const struct record *rec, int i)
+{
+	const struct value *v = value_at(rec, i);
+
+	return v ? v->s : NULL;
+}
+
+/* Decimal digits of u into buf (>= 21 bytes), NUL-terminated. */
+static void
+u64_str(uint64_t u, char *buf)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
 }
 
 #define TOK(p) ((id)->tok[PSEUDONYM_##p])
@@ -101,9 +141,10 @@ int
 pipeline_tokens(struct pseudonym *ps, const struct record *rec,
     struct identity *id, struct err *e)
 {
-	const struct value *dob = value_get(rec, "date_of_birth");
-	const struct value *uprn = value_get(rec, "uprn");
-	const char *pc = value_str(rec, "postcode");
+	const struct ident_fields *f = ident_fields(rec->desc);
+	const struct value *dob = value_at(rec, f->dob);
+	const struct value *uprn = value_at(rec, f->uprn);
+	const char *pc = str_at(rec, f->postcode);
 	struct name_norm nm;
 	struct postcode_parts pp;
 	struct dob_parts dp;
@@ -111,31 +152,33 @@ pipeline_tokens(struct pseudonym *ps, const struct record *rec,
 	int rc = 0;
 
 	id->have = 0;
-	normalize_name(value_str(rec, "title"), value_str(rec, "forename"),
-	    value_str(rec, "middle_names"), value_str(rec, "surname"), &nm);
+	normalize_name(str_at(rec, f->title), str_at(rec, f->forename),
+	    str_at(rec, f->middle), str_at(rec, f->surname), &nm);
 	if ((pc && normalize_postcode_parts(pc, &pp) != 0))
 		pc = NULL;
 	if (dob && normalize_dob_parts((int32_t)dob->i, &dp) != 0)
 		dob = NULL;
 	if (uprn)
-		snprintf(uprnbuf, sizeof(uprnbuf), "%llu",
-		    (unsigned long long)uprn->i);
+		u64_str((uint64_t)uprn->i, uprnbuf);
 
-	if (value_str(rec, "nino") &&
-	    normalize_nino_stem(value_str(rec, "nino"), buf) == 0)
+	if (str_at(rec, f->nino) &&
+	    normalize_nino_stem(str_at(rec, f->nino), buf) == 0)
 		rc |= pipeline_tok(ps, id, PSEUDONYM_NINO_STEM, buf);
-	rc |= pipeline_tok(ps, id, PSEUDONYM_NHS_NUMBER,
-	    value_str(rec, "nhs_number"));
+	rc |= pipeline_tok(ps, id, PSEUDONYM_NHS_NUMBER, str_at(rec, f->nhs));
 	if (uprn)
 		rc |= pipeline_tok(ps, id, PSEUDONYM_UPRN, uprnbuf);
 	if (dob) {
 		rc |= pipeline_tok(ps, id, PSEUDONYM_DOB, dp.iso);
-		snprintf(buf, sizeof(buf), "%02d", dp.day);
-		rc |= pipeline_tok(ps, id, PSEUDONYM_DOB_DAY, buf);
-		snprintf(buf, sizeof(buf), "%02d", dp.month);
-		rc |= pipeline_tok(ps, id, PSEUDONYM_DOB_MONTH, buf);
-		snprintf(buf, sizeof(buf), "%04d", dp.year);
-		rc |= pipeline_tok(ps, id, PSEUDONYM_DOB_YEAR, buf);
+		/* The parts as "DD", "MM" and "YYYY", cut from the ISO form. */
+		rc |= pseudonym_token(ps, PSEUDONYM_DOB_DAY, dp.iso + 8, 2,
+		    TOK(DOB_DAY));
+		rc |= pseudonym_token(ps, PSEUDONYM_DOB_MONTH, dp.iso + 5, 2,
+		    TOK(DOB_MONTH));
+		rc |= pseudonym_token(ps, PSEUDONYM_DOB_YEAR, dp.iso, 4,
+		    TOK(DOB_YEAR));
+		HAVE(DOB_DAY);
+		HAVE(DOB_MONTH);
+		HAVE(DOB_YEAR);
 		/* Tokenised in the DOB purpose's space, so that one
 		 * record's swapped token meets another's DOB token. */
 		if (dp.swapped[0]) {
