@@ -17,6 +17,8 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lcsv -lm
 SCHEMA_DIR ?= $(CURDIR)/schemas/feeds
 CPPFLAGS += -DSVOD_SCHEMA_DIR='"$(SCHEMA_DIR)"'
+SCHEMA_SQL_DIR ?= $(CURDIR)/schemas
+CPPFLAGS += -DSVOD_SQL_DIR='"$(SCHEMA_SQL_DIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(CPPFLAGS)
 PREFIX   ?= /usr/local
 DESTDIR  ?=
@@ -34,8 +36,8 @@ JOBS_OBJ  := $(JOBS_SRC:%.c=$(BUILD)/%.o)
 SYNTH_OBJ := $(SYNTH_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-build test demo asan fuzz bench install \
-        clean fmt need-pkgs FORCE
+.PHONY: all deps check check-build test demo demo-stop asan fuzz bench \
+        install clean fmt need-pkgs FORCE
 all: $(BUILD)/svod $(BUILD)/svod-synth
 
 # Install the missing Debian packages (needs root; apt-get update first).
@@ -64,7 +66,7 @@ need-pkgs:
 # Runs in a sub-make so that pkg-config sees packages 'deps' installed.
 check: deps
 	@$(MAKE) --no-print-directory need-pkgs check-build
-	@sh tests/run.sh $(BUILD)
+	@sh tests/run.sh --no-db $(BUILD)
 
 check-build: all $(UNIT_BIN)
 
@@ -77,13 +79,17 @@ demo: deps
 	@$(MAKE) --no-print-directory need-pkgs all
 	@sh jobs/demo.sh $(BUILD)
 
+# Stop the demo's private PostgreSQL server (var/pg).
+demo-stop:
+	@sh tests/db/pg.sh stop var/pg
+
 asan: deps
 	@$(MAKE) --no-print-directory need-pkgs
 	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang \
 	  CFLAGS="-O1 -g $(SAN)" check-build
 	@ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  sh tests/run.sh build/asan
+	  sh tests/run.sh --no-db build/asan
 
 fuzz: deps
 	@$(MAKE) --no-print-directory need-pkgs
@@ -96,9 +102,13 @@ bench: deps
 install: deps
 	@$(MAKE) --no-print-directory need-pkgs
 	@$(MAKE) --no-print-directory BUILD=build/install \
-	  SCHEMA_DIR=$(PREFIX)/share/svod/schemas/feeds build/install/svod
+	  SCHEMA_DIR=$(PREFIX)/share/svod/schemas/feeds \
+	  SCHEMA_SQL_DIR=$(PREFIX)/share/svod/schemas build/install/svod
 	install -d $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/svod/schemas/feeds
+	$(if $(wildcard schemas/[0-9][0-9][0-9]_*.sql),install -m 0644 \
+	  $(wildcard schemas/[0-9][0-9][0-9]_*.sql) \
+	  $(DESTDIR)$(PREFIX)/share/svod/schemas/)
 	install -m 0755 build/install/svod $(DESTDIR)$(PREFIX)/bin/svod
 	install -m 0644 schemas/feeds/*.xsd schemas/feeds/*.md \
 	  $(DESTDIR)$(PREFIX)/share/svod/schemas/feeds/

@@ -8,6 +8,8 @@
 int	 cmd_check(int argc, char **argv);
 int	 cmd_keygen(int argc, char **argv);
 int	 cmd_extract(int argc, char **argv);
+int	 cmd_nightly(int argc, char **argv);
+int	 cmd_init(int argc, char **argv);
 
 /* Shared option handling: -v/-q and --help for a subcommand. */
 void	 jobs_usage_line(const char *usage);

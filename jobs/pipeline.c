@@ -61,6 +61,10 @@ pipeline_release(struct pipeline *pl)
 		}
 		free(st->locs);
 		st->locs = NULL;
+		for (unsigned k = 0; k < pl->feeds[i].nfiles; k++)
+			free(pl->feeds[i].files[k]);
+		free(pl->feeds[i].files);
+		pl->feeds[i].files = NULL;
 	}
 	pseudonym_free(pl->ps);
 	pl->ps = NULL;
@@ -351,7 +355,9 @@ pipeline_feed(struct pipeline *pl, struct pipeline_feed *pf, struct err *e)
 	}
 	pf->ran = true;
 	for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
-		pf->nfiles++;
+		pf->files = xreallocarray(pf->files, pf->nfiles + 1,
+		    sizeof(*pf->files));
+		pf->files[pf->nfiles++] = xstrdup(g.gl_pathv[i]);
 		log_debug("%s: reading %s", cf->desc->name, g.gl_pathv[i]);
 		rc = pipeline_file(pl, pf, g.gl_pathv[i], e);
 	}

@@ -29,6 +29,7 @@ struct pipeline_feed {
 	int	 status;		/* 0, or the enum err_code it failed on */
 	char	 error[512];		/* its message, "" when none */
 	unsigned nfiles;
+	char	**files;		/* [nfiles] paths read, in order */
 	struct extract_stats st;	/* summed over its files */
 	uint64_t identities;		/* records with at least one token */
 	double	 seconds;

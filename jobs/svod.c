@@ -25,7 +25,10 @@ static const struct command commands[] = {
 	    "validate every configured feed, print a summary per feed" },
 	{ "extract", cmd_extract,
 	    "extract, validate and pseudonymise the feeds to files" },
+	{ "init", cmd_init, "create or upgrade the database schema" },
 	{ "keygen", cmd_keygen, "write a new secret key file (mode 0600)" },
+	{ "nightly", cmd_nightly,
+	    "the whole night: extract, match, load and publish" },
 };
 
 static void

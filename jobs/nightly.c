@@ -1,0 +1,1073 @@
+/*
+ * svod nightly --config FILE: the whole night. Extract, validate and
+ * pseudonymise every feed into COPY files in a private temporary
+ * directory; link the records into residents (matchers/cluster.h) with
+ * ids stable from the last published night; in ONE transaction create a
+ * fresh schema run_<id>, COPY every file into it, reconcile the counts,
+ * build indexes and the SQL views; then publish by repointing the
+ * adviser- and auditor-facing views in a second, short transaction
+ * (lock_timeout with retry). A failure or a kill at any point before the
+ * publish commit leaves the previous night published: the run's
+ * transaction is rolled back (by the server, if we die) and the run is
+ * marked failed. Overlapping runs are refused twice over: a lock file on
+ * the host and a PostgreSQL advisory lock; the second run exits
+ * EX_TEMPFAIL naming the holder. The run's manifest (inputs with sizes,
+ * SHA-256 and counts, rejects, matching figures, table digests) is stored
+ * in svod.run and written as JSON beside the rejects.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+#include "etl/arena.h"
+#include "etl/config.h"
+#include "etl/err.h"
+#include "etl/fields.h"
+#include "etl/log.h"
+#include "etl/pgcopy.h"
+#include "etl/xalloc.h"
+#include "jobs/jobs.h"
+#include "jobs/pipeline.h"
+#include "jobs/runfiles.h"
+#include "matchers/cluster.h"
+
+static const char nightly_usage[] =
+    "usage: svod nightly --config FILE [--as-of YYYY-MM-DD]\n"
+    "Run the whole night: extract, validate and pseudonymise every feed,\n"
+    "link records into residents, load a new run schema with COPY and\n"
+    "publish it atomically. The previous night stays published if\n"
+    "anything fails. Exit status: 0 published; 65 bad data; 66 a feed is\n"
+    "missing; 69 database unavailable; 75 another run holds the lock;\n"
+    "78 bad configuration or key file.\n";
+
+/* What matching needs of one source record (first row of its key). */
+struct nightly_rec {
+	uint8_t	 feed;
+	const char *key;		/* in n->keys */
+	uint32_t have;			/* bit per enum pseudonym_purpose */
+	unsigned char tok[PSEUDONYM_PURPOSE_COUNT][PSEUDONYM_TOKEN_LEN];
+};
+
+struct nightly {
+	struct config *cfg;
+	struct pipeline pl;
+	bool	 pl_live;
+	struct runfiles rf;
+	bool	 rf_live;
+	PGconn	*conn;
+	int	 lockfd;
+	char	 statedir[PATH_MAX];	/* parent of rejects_dir: lock, manifests */
+	char	 lockpath[PATH_MAX + 16];
+	long long run_id;
+	char	 schema[32];
+	char	 tmpdir[PATH_MAX + 64];
+	struct nightly_rec *recs;
+	size_t	 nrecs, caprecs;
+	uint32_t *seen;			/* 1 + index in recs, open addressing */
+	size_t	 seencap;
+	struct arena keys;
+	double	 t_extract, t_match, t_load, t_publish;
+	double	 publish_ms;		/* the publish transaction */
+	uint64_t loaded[FEED_COUNT];
+	uint64_t residents, links, new_ids;
+};
+
+static double
+nightly_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run one SQL statement (printf-formatted); 0 or ERR_DB. */
+static int q(PGconn *c, struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+q(PGconn *c, struct err *e, const char *fmt, ...)
+{
+	char sql[4096];
+	PGresult *res;
+	va_list ap;
+	int rc = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		const char *m = PQresultErrorField(res,
+		    PG_DIAG_MESSAGE_PRIMARY);
+
+		rc = err_set(e, ERR_DB, "database: %s (SQLSTATE %s)",
+		    m ? m : PQerrorMessage(c), st ? st : "none");
+		err_detail(e, "statement: %.200s", sql);
+		if (st != NULL && strcmp(st, "55P03") == 0)
+			rc = e ? (e->code = ERR_TEMPFAIL) : ERR_TEMPFAIL;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Run a query returning one value into out (cap bytes); "" for NULL. */
+static int q1(PGconn *c, struct err *e, char *out, size_t cap,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+q1(PGconn *c, struct err *e, char *out, size_t cap, const char *fmt, ...)
+{
+	char sql[4096];
+	PGresult *res;
+	va_list ap;
+	int rc = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	res = PQexec(c, sql);
+	out[0] = '\0';
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		rc = err_set(e, ERR_DB, "database: %s (SQLSTATE %s)",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			: PQerrorMessage(c), st ? st : "none");
+		err_detail(e, "statement: %.200s", sql);
+	} else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+		snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The host lock: an flock()ed file beside the rejects directory, holding
+ * the holder's pid, host and start time so that a refused run can say
+ * who holds it.
+ */
+static int
+nightly_host_lock(struct nightly *n, struct err *e)
+{
+	char host[256] = "?", holder[512] = "", *slash;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	ssize_t got;
+
+	snprintf(n->statedir, sizeof(n->statedir), "%s", n->cfg->rejects_dir);
+	if ((slash = strrchr(n->statedir, '/')) != NULL && slash != n->statedir)
+		*slash = '\0';
+	if (mkdir(n->statedir, 0700) != 0 && errno != EEXIST)
+		return err_set(e, ERR_IO, "cannot create directory '%s': %s",
+		    n->statedir, strerror(errno));
+	snprintf(n->lockpath, sizeof(n->lockpath), "%s/svod.lock",
+	    n->statedir);
+	n->lockfd = open(n->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (n->lockfd < 0)
+		return err_set(e, ERR_IO, "cannot open lock file '%s': %s",
+		    n->lockpath, strerror(errno));
+	if (flock(n->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		got = pread(n->lockfd, holder, sizeof(holder) - 1, 0);
+		holder[got > 0 ? got : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		err_set(e, ERR_TEMPFAIL, "another run holds the lock '%s': %s",
+		    n->lockpath, holder[0] ? holder : "holder unknown");
+		close(n->lockfd);
+		n->lockfd = -1;
+		return ERR_TEMPFAIL;
+	}
+	gethostname(host, sizeof(host) - 1);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(holder, sizeof(holder), "svod nightly pid %ld on %s since %s\n",
+	    (long)getpid(), host, stamp);
+	if (ftruncate(n->lockfd, 0) != 0 ||
+	    pwrite(n->lockfd, holder, strlen(holder), 0) < 0)
+		log_warn("cannot record the holder in '%s'", n->lockpath);
+	return 0;
+}
+
+/* The database lock: a session advisory lock, refused with the holder. */
+#define NIGHTLY_LOCK_KEY 0x73766f64 /* "svod" */
+
+static int
+nightly_db_lock(struct nightly *n, struct err *e)
+{
+	char got[8], who[256];
+	int rc;
+
+	if ((rc = q1(n->conn, e, got, sizeof(got),
+	    "SELECT pg_try_advisory_lock(%d)", NIGHTLY_LOCK_KEY)) != 0)
+		return rc;
+	if (strcmp(got, "t") == 0)
+		return 0;
+	q1(n->conn, NULL, who, sizeof(who),
+	    "SELECT a.application_name || ' (backend pid ' || a.pid || ')' "
+	    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+	    "WHERE l.locktype = 'advisory' AND l.objid = %d AND l.granted "
+	    "LIMIT 1", NIGHTLY_LOCK_KEY);
+	return err_set(e, ERR_TEMPFAIL, "another run holds the database "
+	    "lock: %s", who[0] ? who : "holder unknown");
+}
+
+/* Remember one record for matching; a repeated key keeps its first row. */
+static int
+nightly_record(void *arg, const struct record *rec, const struct identity *id,
+    struct err *e)
+{
+	struct nightly *n = arg;
+	size_t klen = strlen(rec->key);
+	uint64_t h;
+	size_t i;
+	int rc;
+
+	if ((rc = runfiles_record(&n->rf, rec, id, e)) != 0)
+		return rc;
+	h = XXH3_64bits_withSeed(rec->key, klen, rec->desc->id + 1);
+	if (n->nrecs * 2 >= n->seencap) {
+		size_t cap = n->seencap ? n->seencap * 2 : 4096;
+		uint32_t *t = xcalloc(cap, sizeof(*t));
+
+		for (i = 0; i < n->seencap; i++) {
+			const struct nightly_rec *o;
+			size_t j;
+
+			if (n->seen[i] == 0)
+				continue;
+			o = &n->recs[n->seen[i] - 1];
+			for (j = XXH3_64bits_withSeed(o->key, strlen(o->key),
+			    o->feed + 1) & (cap - 1); t[j];
+			    j = (j + 1) & (cap - 1))
+				;
+			t[j] = n->seen[i];
+		}
+		free(n->seen);
+		n->seen = t;
+		n->seencap = cap;
+	}
+	for (i = h & (n->seencap - 1); n->seen[i];
+	    i = (i + 1) & (n->seencap - 1)) {
+		const struct nightly_rec *o = &n->recs[n->seen[i] - 1];
+
+		if (o->feed == rec->desc->id && strcmp(o->key, rec->key) == 0)
+			return 0;
+	}
+	n->seen[i] = (uint32_t)n->nrecs + 1;
+	if (n->nrecs == n->caprecs) {
+		n->caprecs = n->caprecs ? n->caprecs * 2 : 4096;
+		n->recs = xreallocarray(n->recs, n->caprecs, sizeof(*n->recs));
+	}
+	struct nightly_rec *r = &n->recs[n->nrecs++];
+
+	r->feed = (uint8_t)rec->desc->id;
+	r->key = arena_strndup(&n->keys, rec->key, klen);
+	r->have = id->have;
+	memcpy(r->tok, id->tok, sizeof(r->tok));
+	return 0;
+}
+
+/* COPY one run file into its table; reconcile with what was written. */
+static int
+nightly_copy(struct nightly *n, enum feed_id f, enum runfiles_kind k,
+    struct err *e)
+{
+	const char *path = runfiles_path(&n->rf, f, k);
+	char table[96], qual[160];
+	uint64_t rows = 0;
+	int rc;
+
+	runfiles_table(f, k, table, sizeof(table));
+	snprintf(qual, sizeof(qual), "%s.%s", n->schema, table);
+	if (path != NULL && (rc = pgcopy_file(n->conn, qual, path, &rows, e)))
+		return rc;
+	if (rows != n->rf.rows[f][k])
+		return err_set(e, ERR_SOFTWARE, "reconciliation failed for "
+		    "%s: wrote %llu rows, COPY loaded %llu", qual,
+		    (unsigned long long)n->rf.rows[f][k],
+		    (unsigned long long)rows);
+	if (k == RUNFILES_MAIN)
+		n->loaded[f] = rows;
+	return 0;
+}
+
+/* Create the run's feed tables, from the same lists the files follow. */
+static int
+nightly_tables(struct nightly *n, struct err *e)
+{
+	char table[96], cols[4096];
+	int rc;
+
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		for (int k = 0; k < RUNFILES_KINDS; k++) {
+			if (k == RUNFILES_ITEMS && (!feed_get(f)->item ||
+			    feed_get(f)->item_is_record))
+				continue;
+			runfiles_table((enum feed_id)f, (enum runfiles_kind)k,
+			    table, sizeof(table));
+			if ((rc = runfiles_columns((enum feed_id)f,
+			    (enum runfiles_kind)k, cols, sizeof(cols))) != 0)
+				return err_set(e, rc, "column list too long");
+			if ((rc = q(n->conn, e, "CREATE TABLE %s.%s %s",
+			    n->schema, table, cols)) != 0)
+				return rc;
+		}
+	}
+	return q(n->conn, e, "CREATE TABLE %s.link (feed text NOT NULL, "
+	    "source_key text NOT NULL, resident_id bigint NOT NULL, "
+	    "rule text NOT NULL, weight double precision, "
+	    "PRIMARY KEY (feed, source_key))", n->schema);
+}
+
+/* Indexes after the data: lookups by key and by resident. */
+static int
+nightly_indexes(struct nightly *n, struct err *e)
+{
+	char table[96];
+	int rc;
+
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		for (int k = 0; k < RUNFILES_KINDS; k++) {
+			if (k == RUNFILES_ITEMS && (!feed_get(f)->item ||
+			    feed_get(f)->item_is_record))
+				continue;
+			runfiles_table((enum feed_id)f, (enum runfiles_kind)k,
+			    table, sizeof(table));
+			if ((rc = q(n->conn, e, "CREATE INDEX ON %s.%s (%s)",
+			    n->schema, table, k == RUNFILES_ITEMS
+				? feed_get(f)->key[0] : "source_key")) != 0)
+				return rc;
+		}
+	}
+	if ((rc = q(n->conn, e, "CREATE INDEX ON %s.link (resident_id)",
+	    n->schema)) != 0)
+		return rc;
+	return q(n->conn, e, "ANALYZE");
+}
+
+/* The schema of the published run, or "" when none was published. */
+static int
+nightly_published(struct nightly *n, char *schema, size_t cap, struct err *e)
+{
+	return q1(n->conn, e, schema, cap, "SELECT schema_name FROM svod.run "
+	    "WHERE status = 'published' ORDER BY run_id DESC LIMIT 1");
+}
+
+/* Last night's (feed, key) -> resident id, for stable ids. */
+static int
+nightly_prev(struct nightly *n, struct cluster_prev **out, size_t *np,
+    PGresult **resp, struct err *e)
+{
+	char schema[64], sql[256];
+	PGresult *res;
+	size_t m;
+	int rc;
+
+	*out = NULL;
+	*np = 0;
+	*resp = NULL;
+	if ((rc = nightly_published(n, schema, sizeof(schema), e)) != 0)
+		return rc;
+	if (schema[0] == '\0')
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT feed, source_key, resident_id "
+	    "FROM %s.link", schema);
+	res = PQexec(n->conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = err_set(e, ERR_DB, "cannot read last night's links: %s",
+		    PQerrorMessage(n->conn));
+		PQclear(res);
+		return rc;
+	}
+	m = (size_t)PQntuples(res);
+	*out = xcalloc(m ? m : 1, sizeof(**out));
+	for (size_t i = 0; i < m; i++) {
+		const struct feed_desc *fd = feed_by_name(PQgetvalue(res, i, 0));
+
+		if (fd == NULL)
+			continue;
+		(*out)[*np].feed = (uint8_t)fd->id;
+		(*out)[*np].key = PQgetvalue(res, i, 1);
+		(*out)[(*np)++].resident_id = strtoull(PQgetvalue(res, i, 2),
+		    NULL, 10);
+	}
+	*resp = res;
+	return 0;
+}
+
+/*
+ * Link the records into residents, give them stable ids, write the link
+ * file and record new residents and history. Inside the run transaction.
+ */
+static int
+nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
+{
+	struct cluster *c = cluster_new(n->nrecs);
+	struct cluster_prev *prev = NULL;
+	PGresult *prevres = NULL;
+	const struct cluster_event *ev;
+	char path[PATH_MAX + 96], next[32];
+	uint64_t next_id, first_new;
+	size_t nprev = 0, nev;
+	uint64_t rows;
+	FILE *fp = NULL;
+	int rc;
+
+	for (size_t i = 0; i < n->nrecs; i++) {
+		struct cluster_rec r = { n->recs[i].feed, n->recs[i].key,
+			n->recs[i].have,
+			(const unsigned char (*)[PSEUDONYM_TOKEN_LEN])
+			    n->recs[i].tok };
+
+		if ((rc = cluster_add(c, &r, e)) != 0)
+			goto out;
+	}
+	if ((rc = cluster_run(c, e)) != 0)
+		goto out;
+	if ((rc = nightly_prev(n, &prev, &nprev, &prevres, e)) != 0)
+		goto out;
+	if ((rc = q1(n->conn, e, next, sizeof(next), "SELECT coalesce("
+	    "max(resident_id), 0) + 1 FROM svod.resident")) != 0)
+		goto out;
+	first_new = next_id = strtoull(next, NULL, 10);
+	if ((rc = cluster_assign_ids(c, prev, nprev, &next_id, e)) != 0)
+		goto out;
+	cluster_stats(c, cs);
+	snprintf(path, sizeof(path), "%s/link.tsv", n->tmpdir);
+	if ((fp = fopen(path, "w")) == NULL) {
+		rc = err_set(e, ERR_IO, "cannot create '%s': %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < cluster_nrecords(c); i++) {
+		size_t k = cluster_of(c, i);
+		const char *rule = cluster_is_no_identity(c, k)
+		    ? "no_identity" : cluster_rule_name(cluster_rule(c, i));
+
+		fprintf(fp, "%s\t%s\t%llu\t%s\t\\N\n",
+		    feed_get((enum feed_id)cluster_feed(c, i))->name,
+		    cluster_key(c, i),
+		    (unsigned long long)cluster_resident(c, i), rule);
+	}
+	if (fclose(fp) != 0) {
+		fp = NULL;
+		rc = err_set(e, ERR_IO, "cannot write '%s'", path);
+		goto out;
+	}
+	fp = NULL;
+	{
+		char qual[64];
+
+		snprintf(qual, sizeof(qual), "%s.link", n->schema);
+		if ((rc = pgcopy_file(n->conn, qual, path, &rows, e)) != 0)
+			goto out;
+		if (rows != cluster_nrecords(c)) {
+			rc = err_set(e, ERR_SOFTWARE, "reconciliation failed "
+			    "for %s: %zu links, COPY loaded %llu", qual,
+			    cluster_nrecords(c), (unsigned long long)rows);
+			goto out;
+		}
+	}
+	n->links = rows;
+	n->residents = cluster_count(c);
+	n->new_ids = next_id - first_new;
+	/* New residents, and every resident seen tonight. */
+	if ((rc = q(n->conn, e, "INSERT INTO svod.resident (resident_id, "
+	    "first_run, last_run) SELECT DISTINCT resident_id, %lld, %lld "
+	    "FROM %s.link WHERE resident_id >= %llu", n->run_id, n->run_id,
+	    n->schema, (unsigned long long)first_new)) != 0)
+		goto out;
+	if ((rc = q(n->conn, e, "UPDATE svod.resident r SET last_run = %lld "
+	    "FROM (SELECT DISTINCT resident_id FROM %s.link) l "
+	    "WHERE r.resident_id = l.resident_id", n->run_id, n->schema)))
+		goto out;
+	ev = cluster_events(c, &nev);
+	for (size_t i = 0; i < nev; i++)
+		if ((rc = q(n->conn, e, "INSERT INTO svod.resident_history "
+		    "(run_id, resident_id, event, other_resident_id) VALUES "
+		    "(%lld, %llu, '%s', %llu)", n->run_id,
+		    (unsigned long long)ev[i].resident_id,
+		    ev[i].kind == CLUSTER_EVENT_MERGE ? "merge" : "split",
+		    (unsigned long long)ev[i].other_id)) != 0)
+			goto out;
+	if ((rc = q(n->conn, e, "INSERT INTO svod.resident_history (run_id, "
+	    "resident_id, event) SELECT %lld, resident_id, 'new' FROM "
+	    "svod.resident WHERE first_run = %lld", n->run_id,
+	    n->run_id)) != 0)
+		goto out;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(prev);
+	PQclear(prevres);
+	cluster_free(c);
+	return rc;
+}
+
+/* SHA-256 (hex) and total size of a feed's files, read in order. */
+static int
+nightly_sha256(char *const *files, unsigned nfiles, char out[65],
+    uint64_t *size, struct err *e)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char buf[1 << 16], dig[32];
+	unsigned dlen = 0;
+	int rc = 0;
+
+	*size = 0;
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return err_set(e, ERR_CRYPTO, "cannot start SHA-256");
+	}
+	for (unsigned i = 0; i < nfiles && rc == 0; i++) {
+		FILE *fp = fopen(files[i], "rb");
+		size_t got;
+
+		if (fp == NULL) {
+			rc = err_set(e, ERR_IO, "cannot open '%s': %s",
+			    files[i], strerror(errno));
+			break;
+		}
+		while ((got = fread(buf, 1, sizeof(buf), fp)) > 0) {
+			EVP_DigestUpdate(md, buf, got);
+			*size += got;
+		}
+		if (ferror(fp))
+			rc = err_set(e, ERR_IO, "cannot read '%s'", files[i]);
+		fclose(fp);
+	}
+	if (rc == 0 && EVP_DigestFinal_ex(md, dig, &dlen) != 1)
+		rc = err_set(e, ERR_CRYPTO, "cannot finish SHA-256");
+	for (unsigned i = 0; rc == 0 && i < dlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/*
+ * SHA-256 of an ordered dump of a table or view: COPY (SELECT * FROM t
+ * ORDER BY the whole row) TO STDOUT, so equal contents hash equal.
+ */
+static int
+nightly_digest(PGconn *c, const char *rel, char out[65], uint64_t *rows,
+    struct err *e)
+{
+	char sql[256];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dig[32];
+	unsigned dlen = 0;
+	PGresult *res;
+	char *buf;
+	int len, rc = 0;
+
+	*rows = 0;
+	snprintf(sql, sizeof(sql), "COPY (SELECT * FROM %s t ORDER BY t) TO "
+	    "STDOUT", rel);
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COPY_OUT) {
+		rc = err_set(e, ERR_DB, "cannot dump %s: %s", rel,
+		    PQerrorMessage(c));
+		PQclear(res);
+		EVP_MD_CTX_free(md);
+		return rc;
+	}
+	PQclear(res);
+	while ((len = PQgetCopyData(c, &buf, 0)) > 0) {
+		EVP_DigestUpdate(md, buf, (size_t)len);
+		(*rows)++;
+		PQfreemem(buf);
+	}
+	while ((res = PQgetResult(c)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0)
+			rc = err_set(e, ERR_DB, "cannot dump %s: %s", rel,
+			    PQerrorMessage(c));
+		PQclear(res);
+	}
+	EVP_DigestFinal_ex(md, dig, &dlen);
+	for (unsigned i = 0; i < dlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", dig[i]);
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+/* Record each feed's input and tallies, and the rejects, in svod. */
+static int
+nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
+    struct err *e)
+{
+	char asof[11];
+	int rc;
+
+	fields_date_format(n->cfg->as_of, asof);
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		const struct pipeline_feed *pf = &n->pl.feeds[f];
+		char sha[65] = "", *paths;
+		const char *vals[9];
+		char num[5][24];
+		uint64_t size = 0;
+		size_t plen = 1;
+		PGresult *res;
+
+		if (!pf->cf->enabled)
+			continue;
+		if ((rc = nightly_sha256(pf->files, pf->nfiles, sha, &size,
+		    e)) != 0)
+			return rc;
+		for (unsigned i = 0; i < pf->nfiles; i++)
+			plen += strlen(pf->files[i]) + 1;
+		paths = xcalloc(1, plen);
+		for (unsigned i = 0; i < pf->nfiles; i++) {
+			if (i)
+				strcat(paths, " ");
+			strcat(paths, pf->files[i]);
+		}
+		snprintf(num[0], sizeof(num[0]), "%lld", n->run_id);
+		snprintf(num[1], sizeof(num[1]), "%llu",
+		    (unsigned long long)size);
+		snprintf(num[2], sizeof(num[2]), "%llu",
+		    (unsigned long long)pf->st.read);
+		snprintf(num[3], sizeof(num[3]), "%llu",
+		    (unsigned long long)n->loaded[f]);
+		snprintf(num[4], sizeof(num[4]), "%llu",
+		    (unsigned long long)pf->st.rejected);
+		vals[0] = num[0];
+		vals[1] = pf->cf->desc->name;
+		vals[2] = paths;
+		vals[3] = num[1];
+		vals[4] = sha;
+		vals[5] = num[2];
+		vals[6] = num[3];
+		vals[7] = num[4];
+		vals[8] = asof;
+		res = PQexecParams(n->conn, "INSERT INTO svod.run_input "
+		    "(run_id, feed, path, size_bytes, sha256, rows_read, "
+		    "rows_loaded, rows_rejected, data_as_of, stale) VALUES "
+		    "($1, $2, $3, $4, $5, $6, $7, $8, $9, false)", 9, NULL,
+		    vals, NULL, NULL, 0);
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
+		    : err_set(e, ERR_DB, "cannot record run input: %s",
+			PQerrorMessage(n->conn));
+		PQclear(res);
+		json_array_append_new(inputs, json_pack("{s:s,s:s,s:I,s:s,"
+		    "s:I,s:I,s:I,s:I}", "feed", pf->cf->desc->name, "path",
+		    paths, "size_bytes", (json_int_t)size, "sha256", sha,
+		    "rows_read", (json_int_t)pf->st.read, "rows_loaded",
+		    (json_int_t)n->loaded[f], "rows_rejected",
+		    (json_int_t)pf->st.rejected, "warnings",
+		    (json_int_t)pf->st.warnings));
+		free(paths);
+		if (rc != 0)
+			return rc;
+		if (pf->st.read != pf->st.accepted + pf->st.rejected ||
+		    n->loaded[f] != pf->st.accepted)
+			return err_set(e, ERR_SOFTWARE, "reconciliation failed "
+			    "for %s: read %llu, loaded %llu, rejected %llu",
+			    pf->cf->desc->name,
+			    (unsigned long long)pf->st.read,
+			    (unsigned long long)n->loaded[f],
+			    (unsigned long long)pf->st.rejected);
+		for (size_t k = 0; k < pf->st.nreject_kinds; k++)
+			json_array_append_new(rejects, json_pack("{s:s,s:s,"
+			    "s:s,s:I}", "feed", pf->cf->desc->name, "field",
+			    pf->st.rejects[k].field, "reason",
+			    pf->st.rejects[k].reason, "count",
+			    (json_int_t)pf->st.rejects[k].n));
+		for (size_t k = 0; k < pf->st.nlocs; k++) {
+			const struct reject *r = &pf->st.locs[k];
+			char line[24], col[24];
+			const char *rv[8];
+
+			snprintf(line, sizeof(line), "%lu", r->line);
+			snprintf(col, sizeof(col), "%u", r->column);
+			rv[0] = num[0];
+			rv[1] = pf->cf->desc->name;
+			rv[2] = r->file;
+			rv[3] = line;
+			rv[4] = r->column ? col : NULL;
+			rv[5] = r->field;
+			rv[6] = r->reason;
+			rv[7] = r->message;
+			res = PQexecParams(n->conn, "INSERT INTO svod.reject "
+			    "(run_id, feed, file, line, column_no, field, "
+			    "reason, message) VALUES ($1, $2, $3, $4, $5, $6, "
+			    "$7, $8)", 8, NULL, rv, NULL, NULL, 0);
+			rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
+			    : err_set(e, ERR_DB, "cannot record a reject: %s",
+				PQerrorMessage(n->conn));
+			PQclear(res);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Repoint the published views: short, with lock_timeout and retry. */
+static int
+nightly_publish(struct nightly *n, struct err *e)
+{
+	int rc = 0;
+
+	for (int attempt = 1; attempt <= 10; attempt++) {
+		double t0 = nightly_now();
+
+		if ((rc = q(n->conn, e, "BEGIN")) != 0 ||
+		    (rc = q(n->conn, e, "SET LOCAL lock_timeout = '100ms'")) ||
+		    /* publish() also moves the run statuses. */
+		    (rc = q(n->conn, e, "SELECT svod.publish('%s')",
+		    n->schema)) != 0 ||
+		    (rc = q(n->conn, e, "UPDATE svod.run SET finished_at = "
+		    "now() WHERE run_id = %lld", n->run_id)) != 0 ||
+		    (rc = q(n->conn, e, "COMMIT")) != 0) {
+			q(n->conn, NULL, "ROLLBACK");
+			if (rc != ERR_TEMPFAIL)
+				return rc;
+			log_warn("publish waited too long for a lock "
+			    "(attempt %d); retrying", attempt);
+			usleep(100000u * (unsigned)attempt);
+			continue;
+		}
+		n->publish_ms = (nightly_now() - t0) * 1000.0;
+		return 0;
+	}
+	return rc;
+}
+
+/* Drop the schemas of runs beyond the newest keep_runs. */
+static void
+nightly_retention(struct nightly *n)
+{
+	PGresult *res;
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT schema_name FROM svod.run WHERE "
+	    "schema_name IS NOT NULL AND status IN ('superseded', 'failed') "
+	    "ORDER BY run_id DESC OFFSET %d", n->cfg->keep_runs - 1);
+	res = PQexec(n->conn, sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		for (int i = 0; i < PQntuples(res); i++) {
+			if (q(n->conn, NULL, "DROP SCHEMA IF EXISTS %s CASCADE",
+			    PQgetvalue(res, i, 0)) == 0)
+				log_info("dropped %s (keep_runs %d)",
+				    PQgetvalue(res, i, 0), n->cfg->keep_runs);
+		}
+	}
+	PQclear(res);
+}
+
+/* The run's manifest: stored in svod.run and written as JSON. */
+static int
+nightly_manifest(struct nightly *n, json_t *m, struct err *e)
+{
+	char path[PATH_MAX + 64], *text;
+	const char *vals[2];
+	char id[24];
+	PGresult *res;
+	int rc = 0;
+
+	text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
+	snprintf(id, sizeof(id), "%lld", n->run_id);
+	vals[0] = text;
+	vals[1] = id;
+	res = PQexecParams(n->conn, "UPDATE svod.run SET manifest = $1::jsonb "
+	    "WHERE run_id = $2", 2, NULL, vals, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = err_set(e, ERR_DB, "cannot store the manifest: %s",
+		    PQerrorMessage(n->conn));
+	PQclear(res);
+	snprintf(path, sizeof(path), "%s/manifests", n->statedir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/manifests/run-%s.json", n->statedir,
+	    id);
+	if (rc == 0 && json_dump_file(m, path, JSON_INDENT(2) |
+	    JSON_SORT_KEYS) != 0)
+		rc = err_set(e, ERR_IO, "cannot write '%s'", path);
+	else if (rc == 0)
+		log_info("manifest %s", path);
+	free(text);
+	return rc;
+}
+
+static void
+nightly_summary(const struct nightly *n, const struct cluster_stats *cs)
+{
+	pipeline_print(&n->pl, stdout, true);
+	printf("\n%-18s %10s %10s %9s\n", "stage", "records", "out",
+	    "seconds");
+	printf("%-18s %10zu %10llu %9.3f\n", "match", cs->records,
+	    (unsigned long long)n->residents, n->t_match);
+	printf("%-18s %10llu %10s %9.3f\n", "load",
+	    (unsigned long long)n->links, "", n->t_load);
+	printf("%-18s %10s %10s %9.3f  (locks held %.1f ms)\n", "publish", "",
+	    "", n->t_publish, n->publish_ms);
+	printf("\nrun %lld published as %s: %zu records, %llu residents "
+	    "(%llu new), links by rule:", n->run_id, n->schema, cs->records,
+	    (unsigned long long)n->residents,
+	    (unsigned long long)n->new_ids);
+	for (size_t r = 0; r < CLUSTER_RULES; r++)
+		printf(" %s %zu", cluster_rule_name(cluster_rule_at(r)),
+		    cs->links[r]);
+	printf("; %zu merges refused, %zu without identity\n", cs->refused,
+	    cs->no_identity);
+}
+
+/* The digests of the run's tables and views, for the manifest. */
+static int
+nightly_digests(struct nightly *n, json_t *out, struct err *e)
+{
+	static const char *const extra[] = { "link", "debt_line",
+		"resident_debt" };
+	char rel[128], table[96], sha[65];
+	uint64_t rows;
+	int rc;
+
+	for (size_t f = 0; f < FEED_COUNT + 1; f++) {
+		for (int k = 0; k < RUNFILES_KINDS; k++) {
+			if (f == FEED_COUNT) {
+				if (k >= 3)
+					break;
+				snprintf(table, sizeof(table), "%s", extra[k]);
+			} else {
+				if (k == RUNFILES_ITEMS && (!feed_get(f)->item
+				    || feed_get(f)->item_is_record))
+					continue;
+				runfiles_table((enum feed_id)f,
+				    (enum runfiles_kind)k, table,
+				    sizeof(table));
+			}
+			snprintf(rel, sizeof(rel), "%s.%s", n->schema, table);
+			if ((rc = nightly_digest(n->conn, rel, sha, &rows, e)))
+				return rc;
+			json_object_set_new(out, table, json_pack("{s:s,s:I}",
+			    "sha256", sha, "rows", (json_int_t)rows));
+		}
+	}
+	return 0;
+}
+
+static int
+nightly_run(struct nightly *n, struct err *e)
+{
+	struct cluster_stats cs;
+	json_t *m = NULL, *inputs, *rejects, *digests;
+	char id[32], asof[11], digest[65];
+	double t0;
+	int rc;
+
+	memset(&cs, 0, sizeof(cs));
+	if ((rc = nightly_host_lock(n, e)) != 0)
+		return rc;
+	if ((rc = pipeline_init(&n->pl, n->cfg, true, e)) != 0)
+		return rc;
+	n->pl_live = true;
+	n->conn = PQconnectdb(n->cfg->database ? n->cfg->database : "");
+	if (PQstatus(n->conn) != CONNECTION_OK)
+		return err_set(e, ERR_DB, "cannot connect to the database: %s",
+		    PQerrorMessage(n->conn));
+	if ((rc = q(n->conn, e, "SET application_name = 'svod nightly pid "
+	    "%ld'", (long)getpid())) != 0 ||
+	    (rc = nightly_db_lock(n, e)) != 0)
+		return rc;
+	/* A run left 'loading' was killed: its transaction is gone. */
+	if ((rc = q(n->conn, e, "UPDATE svod.run SET status = 'failed', "
+	    "finished_at = now() WHERE status = 'loading'")) != 0)
+		return rc;
+	if ((rc = config_digest(n->cfg, digest, e)) != 0)
+		return rc;
+	fields_date_format(n->cfg->as_of, asof);
+	if ((rc = q1(n->conn, e, id, sizeof(id), "INSERT INTO svod.run "
+	    "(status, started_at, as_of, config_digest, key_fingerprint, "
+	    "code_version) "
+	    "VALUES ('loading', now(), '%s', '%s', '%s', '%s') RETURNING run_id",
+	    asof, digest, n->pl.key_fingerprint, SVOD_VERSION)) != 0)
+		return rc;
+	n->run_id = atoll(id);
+	snprintf(n->schema, sizeof(n->schema), "run_%lld", n->run_id);
+	log_info("run %lld: as of %s, key %s", n->run_id, asof,
+	    n->pl.key_fingerprint);
+
+	/* Extract into private files (they hold contact details). */
+	snprintf(n->tmpdir, sizeof(n->tmpdir), "%s/tmp-%s", n->statedir,
+	    n->schema);
+	if (mkdir(n->tmpdir, 0700) != 0 && errno != EEXIST)
+		return err_set(e, ERR_IO, "cannot create '%s': %s", n->tmpdir,
+		    strerror(errno));
+	runfiles_init(&n->rf, n->tmpdir);
+	n->rf_live = true;
+	n->pl.fn = nightly_record;
+	n->pl.arg = n;
+	t0 = nightly_now();
+	rc = pipeline_run(&n->pl, e);
+	if (runfiles_finish(&n->rf, rc == 0, rc == 0 ? e : NULL) != 0 &&
+	    rc == 0)
+		rc = e->code;
+	n->t_extract = nightly_now() - t0;
+	if (rc != 0)
+		return rc;
+
+	/* Load, match and build the views in one transaction. */
+	t0 = nightly_now();
+	if ((rc = q(n->conn, e, "BEGIN")) != 0 ||
+	    (rc = q(n->conn, e, "CREATE SCHEMA %s", n->schema)) != 0 ||
+	    (rc = q(n->conn, e, "UPDATE svod.run SET schema_name = '%s' "
+	    "WHERE run_id = %lld", n->schema, n->run_id)) != 0 ||
+	    (rc = nightly_tables(n, e)) != 0)
+		return rc;
+	for (size_t f = 0; f < FEED_COUNT; f++)
+		for (int k = 0; k < RUNFILES_KINDS; k++) {
+			if (k == RUNFILES_ITEMS && (!feed_get(f)->item ||
+			    feed_get(f)->item_is_record))
+				continue;
+			if ((rc = nightly_copy(n, (enum feed_id)f,
+			    (enum runfiles_kind)k, e)) != 0)
+				return rc;
+		}
+	n->t_load = nightly_now() - t0;
+	t0 = nightly_now();
+	if ((rc = nightly_match(n, &cs, e)) != 0)
+		return rc;
+	n->t_match = nightly_now() - t0;
+	t0 = nightly_now();
+	m = json_object();
+	inputs = json_array();
+	rejects = json_array();
+	digests = json_object();
+	json_object_set_new(m, "inputs", inputs);
+	json_object_set_new(m, "rejects", rejects);
+	json_object_set_new(m, "digests", digests);
+	if ((rc = nightly_indexes(n, e)) != 0 ||
+	    (rc = nightly_inputs(n, inputs, rejects, e)) != 0 ||
+	    (rc = q(n->conn, e, "SELECT svod.create_run_views('%s')",
+	    n->schema)) != 0 ||
+	    (rc = nightly_digests(n, digests, e)) != 0)
+		goto out;
+	json_object_set_new(m, "run_id", json_integer(n->run_id));
+	json_object_set_new(m, "schema", json_string(n->schema));
+	json_object_set_new(m, "code_version", json_string(SVOD_VERSION));
+	json_object_set_new(m, "config_digest", json_string(digest));
+	json_object_set_new(m, "key_fingerprint",
+	    json_string(n->pl.key_fingerprint));
+	json_object_set_new(m, "as_of", json_string(asof));
+	json_object_set_new(m, "matching", json_pack("{s:I,s:I,s:I,s:I,s:I,"
+	    "s:I,s:I,s:I}", "records", (json_int_t)cs.records, "residents",
+	    (json_int_t)cs.clusters, "refused", (json_int_t)cs.refused,
+	    "no_identity", (json_int_t)cs.no_identity, "inherited",
+	    (json_int_t)cs.inherited, "new_ids", (json_int_t)cs.new_ids,
+	    "merges", (json_int_t)cs.merges, "splits", (json_int_t)cs.splits));
+	if ((rc = nightly_manifest(n, m, e)) != 0 ||
+	    (rc = q(n->conn, e, "COMMIT")) != 0)
+		goto out;
+	n->t_load += nightly_now() - t0;
+
+	t0 = nightly_now();
+	if ((rc = nightly_publish(n, e)) != 0)
+		goto out;
+	n->t_publish = nightly_now() - t0;
+	nightly_retention(n);
+	nightly_summary(n, &cs);
+out:
+	json_decref(m);
+	return rc;
+}
+
+int
+cmd_nightly(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "as-of", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *path = NULL, *as_of = NULL;
+	struct nightly n;
+	struct err e;
+	int c, rc;
+
+	err_clear(&e);
+	memset(&n, 0, sizeof(n));
+	n.lockfd = -1;
+	arena_init(&n.keys, 1 << 20);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'a':
+			as_of = optarg;
+			break;
+		case 'h':
+			fputs(nightly_usage, stdout);
+			return EX_OK;
+		default:
+			fputs(nightly_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		fputs(nightly_usage, stderr);
+		return EX_USAGE;
+	}
+	if ((rc = config_load(path, &n.cfg, &e)) == 0 && as_of != NULL)
+		rc = config_set_as_of(n.cfg, as_of, &e);
+	if (rc == 0)
+		rc = nightly_run(&n, &e);
+	if (rc != 0 && n.run_id != 0 && PQstatus(n.conn) == CONNECTION_OK) {
+		/* The load transaction, if open, is rolled back first. */
+		q(n.conn, NULL, "ROLLBACK");
+		q(n.conn, NULL, "UPDATE svod.run SET status = 'failed', "
+		    "finished_at = now() WHERE run_id = %lld AND status = "
+		    "'loading'", n.run_id);
+	}
+	if (n.tmpdir[0] != '\0') {
+		/* The run files hold contact details: never leave them. */
+		char lp[PATH_MAX + 96];
+
+		for (size_t f = 0; n.rf_live && f < FEED_COUNT; f++)
+			for (int k = 0; k < RUNFILES_KINDS; k++)
+				if (runfiles_path(&n.rf, (enum feed_id)f,
+				    (enum runfiles_kind)k) != NULL)
+					unlink(runfiles_path(&n.rf,
+					    (enum feed_id)f,
+					    (enum runfiles_kind)k));
+		snprintf(lp, sizeof(lp), "%s/link.tsv", n.tmpdir);
+		unlink(lp);
+		rmdir(n.tmpdir);
+	}
+	if (n.rf_live)
+		runfiles_release(&n.rf);
+	if (n.pl_live)
+		pipeline_release(&n.pl);
+	PQfinish(n.conn);
+	if (n.lockfd >= 0)
+		close(n.lockfd);
+	free(n.recs);
+	free(n.seen);
+	arena_release(&n.keys);
+	config_free(n.cfg);
+	if (rc != 0) {
+		err_print(&e);
+		return err_exit_status(rc);
+	}
+	return EX_OK;
+}

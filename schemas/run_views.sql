@@ -1,0 +1,12 @@
+-- run_views.sql: (re)make the consolidated view of one run schema by hand.
+--
+--   psql -v ON_ERROR_STOP=1 -v run_schema=run_42 -f schemas/run_views.sql
+--
+-- The rules live in svod.create_run_views (migration 003_views.sql), which
+-- the loader calls itself after loading a run: SELECT
+-- svod.create_run_views('run_42'). This script only calls it, for
+-- operators and auditors; it is not a migration (svod init applies only
+-- NNN_name.sql files). The run must have its svod.run row (schema_name =
+-- the schema), which gives the as-of date. Publishing is a separate step:
+-- SELECT svod.publish('run_42').
+SELECT svod.create_run_views(:'run_schema');

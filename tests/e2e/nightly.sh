@@ -1,0 +1,155 @@
+#!/bin/sh
+# End-to-end tests of svod nightly against a private PostgreSQL (TAP):
+# load and publish the committed borough, reproducibility across two runs,
+# overlapping runs refused (host lock and database lock), and runs killed
+# with SIGKILL during load and during publish leaving the previous night
+# published and intact, with a rerun that succeeds.
+# usage: tests/e2e/nightly.sh BUILD_DIR
+set -u
+build=${1:-build}
+case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
+top=$(pwd)
+n=0
+fails=0
+tmp=$(mktemp -d /tmp/svod-nightly-XXXXXX)
+chmod 755 "$tmp"
+pg="$tmp/pg"
+
+cleanup() {
+	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 20
+	fi
+}
+
+sql() { psql -X -q -At -h "$pg/run" -U postgres -d svod -c "$1" 2>&1; }
+
+sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
+ok $? "private PostgreSQL starts"
+mkdir -p "$tmp/state" "$tmp/keys"
+cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
+chmod 600 "$tmp/keys/test.key"
+cat > "$tmp/svod.ini" <<INI
+[job]
+inbox = $top/fixtures/borough
+key_file = $tmp/keys/test.key
+rejects_dir = $tmp/state/rejects
+database = host=$pg/run dbname=svod user=postgres
+as_of = 2026-11-30
+keep_runs = 3
+INI
+"$svod" init --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+ok $? "svod init"
+
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+ok $? "first nightly run publishes"
+r1=$(sql "SELECT max(run_id) FROM svod.run WHERE status = 'published'")
+[ "$(sql "SELECT count(*) FROM adviser.debt_line")" = 298 ]
+ok $? "adviser.debt_line has the 298 debt lines of the borough"
+[ "$(sql "SELECT count(DISTINCT resident_id) > 100 FROM adviser.debt_line")" = t ]
+ok $? "debt lines belong to residents"
+[ -f "$tmp/state/manifests/run-$r1.json" ]
+ok $? "the run's manifest is written as JSON"
+[ -z "$(ls "$tmp/state" | grep '^tmp-')" ]
+ok $? "no private run files are left behind"
+
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+ok $? "second nightly run publishes"
+r2=$(sql "SELECT max(run_id) FROM svod.run WHERE status = 'published'")
+d1=$(sql "SELECT manifest->'digests' FROM svod.run WHERE run_id = $r1")
+d2=$(sql "SELECT manifest->'digests' FROM svod.run WHERE run_id = $r2")
+[ -n "$d1" ] && [ "$d1" = "$d2" ]
+ok $? "same inputs, key and as-of date: identical table digests"
+[ "$(sql "SELECT count(*) FROM run_$r1.link a JOIN run_$r2.link b USING (feed, source_key) WHERE a.resident_id <> b.resident_id")" = 0 ]
+ok $? "resident ids are stable across nights"
+
+# Overlapping runs: the host lock.
+flock "$tmp/state/svod.lock" sleep 3 &
+holder=$!
+sleep 0.5
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 75 ] && grep -q 'another run holds the lock' "$tmp/out"
+ok $? "a second run while the host lock is held exits 75 (EX_TEMPFAIL)"
+# Killing flock would leave its sleep holding the lock: wait instead.
+wait $holder 2>/dev/null
+
+# Overlapping runs: the database advisory lock.
+psql -X -q -h "$pg/run" -U postgres -d svod -c \
+    "SET application_name = 'other svod'; SELECT pg_advisory_lock(1937141604); SELECT pg_sleep(5)" \
+    >/dev/null 2>&1 &
+holder=$!
+sleep 1
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 75 ] && grep -q 'other svod' "$tmp/out"
+ok $? "a second run while the database lock is held exits 75, naming the holder"
+wait $holder 2>/dev/null
+
+before=$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line")
+published=$(sql "SELECT schema_name FROM svod.published")
+
+# Killed during load: block the load's insert into run_input, then kill.
+psql -X -q -h "$pg/run" -U postgres -d svod -c \
+    "BEGIN; LOCK TABLE svod.run_input IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+    >/dev/null 2>&1 &
+blocker=$!
+sleep 0.5
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1 &
+victim=$!
+sleep 2
+kill -9 $victim 2>/dev/null
+wait $victim 2>/dev/null
+wait $blocker 2>/dev/null
+[ "$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line")" = "$before" ] &&
+    [ "$(sql "SELECT schema_name FROM svod.published")" = "$published" ]
+ok $? "killed during load: the previous night is still published and intact"
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+ok $? "after a kill during load, a rerun publishes"
+[ "$(sql "SELECT count(*) FROM svod.run WHERE status = 'loading'")" = 0 ]
+ok $? "the killed run is marked failed, none left loading"
+
+before=$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line")
+published=$(sql "SELECT schema_name FROM svod.published")
+# Killed during publish: a reader holds the adviser view in a long
+# transaction, so publishing must wait for it.
+psql -X -q -h "$pg/run" -U postgres -d svod -c \
+    "BEGIN; SELECT count(*) FROM adviser.debt_line; SELECT pg_sleep(6); COMMIT" \
+    >/dev/null 2>&1 &
+blocker=$!
+sleep 0.5
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1 &
+victim=$!
+# Wait until it is retrying the publish, then kill it.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	grep -q 'publish waited' "$tmp/out" && break
+	sleep 0.5
+done
+grep -q 'publish waited' "$tmp/out"
+ok $? "publish waits for readers' locks with lock_timeout and retries"
+kill -9 $victim 2>/dev/null
+wait $victim 2>/dev/null
+wait $blocker 2>/dev/null
+[ "$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line")" = "$before" ] &&
+    [ "$(sql "SELECT schema_name FROM svod.published")" = "$published" ]
+ok $? "killed during publish: the previous night is still published and intact"
+"$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
+ok $? "after a kill during publish, a rerun publishes"
+[ "$(sql "SELECT count(*) FROM svod.run WHERE status = 'published'")" = 1 ]
+ok $? "exactly one run is published"
+[ "$(sql "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'run\_%'")" -le 4 ]
+ok $? "old run schemas are dropped beyond keep_runs"
+
+echo "1..$n"
+[ $fails -eq 0 ]
