@@ -84,7 +84,9 @@ struct nightly {
 	double	 t_extract, t_match, t_load, t_publish;
 	double	 publish_ms;		/* the publish transaction */
 	uint64_t loaded[FEED_COUNT];
-	uint64_t residents, links, new_ids;
+	bool	 carried[FEED_COUNT];	/* missing tonight: last run's data */
+	char	 prev_schema[64];	/* the published run, "" if none */
+	uint64_t residents, links, new_ids, reviews;
 };
 
 static double
@@ -230,19 +232,32 @@ nightly_db_lock(struct nightly *n, struct err *e)
 	    "lock: %s", who[0] ? who : "holder unknown");
 }
 
-/* Remember one record for matching; a repeated key keeps its first row. */
+static void nightly_remember(struct nightly *, const struct record *,
+    const struct identity *);
+
+/* Write one record to the run files and remember it for matching. */
 static int
 nightly_record(void *arg, const struct record *rec, const struct identity *id,
     struct err *e)
 {
 	struct nightly *n = arg;
-	size_t klen = strlen(rec->key);
-	uint64_t h;
-	size_t i;
 	int rc;
 
 	if ((rc = runfiles_record(&n->rf, rec, id, e)) != 0)
 		return rc;
+	nightly_remember(n, rec, id);
+	return 0;
+}
+
+/* Keep the first row of each (feed, key) with its tokens for matching. */
+static void
+nightly_remember(struct nightly *n, const struct record *rec,
+    const struct identity *id)
+{
+	size_t klen = strlen(rec->key);
+	uint64_t h;
+	size_t i;
+
 	h = XXH3_64bits_withSeed(rec->key, klen, rec->desc->id + 1);
 	if (n->nrecs * 2 >= n->seencap) {
 		size_t cap = n->seencap ? n->seencap * 2 : 4096;
@@ -270,7 +285,7 @@ nightly_record(void *arg, const struct record *rec, const struct identity *id,
 		const struct nightly_rec *o = &n->recs[n->seen[i] - 1];
 
 		if (o->feed == rec->desc->id && strcmp(o->key, rec->key) == 0)
-			return 0;
+			return;
 	}
 	n->seen[i] = (uint32_t)n->nrecs + 1;
 	if (n->nrecs == n->caprecs) {
@@ -283,7 +298,6 @@ nightly_record(void *arg, const struct record *rec, const struct identity *id,
 	r->key = arena_strndup(&n->keys, rec->key, klen);
 	r->have = id->have;
 	memcpy(r->tok, id->tok, sizeof(r->tok));
-	return 0;
 }
 
 /* COPY one run file into its table; reconcile with what was written. */
@@ -298,6 +312,19 @@ nightly_copy(struct nightly *n, enum feed_id f, enum runfiles_kind k,
 
 	runfiles_table(f, k, table, sizeof(table));
 	snprintf(qual, sizeof(qual), "%s.%s", n->schema, table);
+	if (n->carried[f]) {
+		char count[32];
+
+		/* Last night's rows, unchanged: the view marks them stale. */
+		if ((rc = q(n->conn, e, "INSERT INTO %s SELECT * FROM %s.%s",
+		    qual, n->prev_schema, table)) != 0 ||
+		    (rc = q1(n->conn, e, count, sizeof(count),
+		    "SELECT count(*) FROM %s", qual)) != 0)
+			return rc;
+		if (k == RUNFILES_MAIN)
+			n->loaded[f] = strtoull(count, NULL, 10);
+		return 0;
+	}
 	if (path != NULL && (rc = pgcopy_file(n->conn, qual, path, &rows, e)))
 		return rc;
 	if (rows != n->rf.rows[f][k])
@@ -415,6 +442,87 @@ nightly_prev(struct nightly *n, struct cluster_prev **out, size_t *np,
 }
 
 /*
+ * A feed's file is missing. With carry_forward on and a published run to
+ * take it from, the feed keeps last night's data, marked stale; its
+ * records join tonight's matching with their stored tokens. Else the run
+ * fails with EX_NOINPUT. Returns 0 or the error to fail with.
+ */
+static int
+nightly_carry_decide(struct nightly *n, struct err *e)
+{
+	int rc;
+
+	if (!n->cfg->carry_forward)
+		return ERR_NOINPUT;
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		const struct pipeline_feed *pf = &n->pl.feeds[f];
+
+		if (pf->status != 0 && pf->status != ERR_NOINPUT)
+			return pf->status;
+	}
+	if ((rc = nightly_published(n, n->prev_schema,
+	    sizeof(n->prev_schema), e)) != 0)
+		return rc;
+	if (n->prev_schema[0] == '\0')
+		return err_set(e, ERR_NOINPUT, "a feed is missing and no run "
+		    "was published yet to carry its data forward");
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		struct pipeline_feed *pf = &n->pl.feeds[f];
+		char sql[512];
+		PGresult *res;
+
+		if (pf->status != ERR_NOINPUT)
+			continue;
+		n->carried[f] = true;
+		log_warn("%s: no input tonight; carrying %s's data forward "
+		    "(stale)", pf->cf->desc->name, n->prev_schema);
+		/* Its records still take part in matching. */
+		snprintf(sql, sizeof(sql), "SELECT source_key");
+		for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++)
+			snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+			    ", tok_%s", pseudonym_purpose_name(
+				(enum pseudonym_purpose)p));
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
+		    " FROM %s.%s", n->prev_schema, pf->cf->desc->name);
+		res = PQexecParams(n->conn, sql, 0, NULL, NULL, NULL, NULL, 1);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = err_set(e, ERR_DB, "cannot read %s.%s: %s",
+			    n->prev_schema, pf->cf->desc->name,
+			    PQerrorMessage(n->conn));
+			PQclear(res);
+			return rc;
+		}
+		for (int i = 0; i < PQntuples(res); i++) {
+			struct identity id;
+			struct record rec;
+			char key[256];
+
+			memset(&id, 0, sizeof(id));
+			memset(&rec, 0, sizeof(rec));
+			snprintf(key, sizeof(key), "%.*s",
+			    PQgetlength(res, i, 0), PQgetvalue(res, i, 0));
+			for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++) {
+				if (PQgetisnull(res, i, (int)p + 1) ||
+				    PQgetlength(res, i, (int)p + 1) !=
+				    PSEUDONYM_TOKEN_LEN)
+					continue;
+				memcpy(id.tok[p], PQgetvalue(res, i,
+				    (int)p + 1), PSEUDONYM_TOKEN_LEN);
+				id.have |= 1u << p;
+			}
+			rec.desc = pf->cf->desc;
+			rec.key = key;
+			nightly_remember(n, &rec, &id);
+		}
+		PQclear(res);
+		pf->status = 0;
+		pf->error[0] = '\0';
+	}
+	err_clear(e);
+	return 0;
+}
+
+/*
  * Link the records into residents, give them stable ids, write the link
  * file and record new residents and history. Inside the run transaction.
  */
@@ -459,9 +567,7 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 		goto out;
 	}
 	for (size_t i = 0; i < cluster_nrecords(c); i++) {
-		size_t k = cluster_of(c, i);
-		const char *rule = cluster_is_no_identity(c, k)
-		    ? "no_identity" : cluster_rule_name(cluster_rule(c, i));
+		const char *rule = cluster_rule_name(cluster_rule(c, i));
 
 		fprintf(fp, "%s\t%s\t%llu\t%s\t\\N\n",
 		    feed_get((enum feed_id)cluster_feed(c, i))->name,
@@ -514,6 +620,38 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	    "svod.resident WHERE first_run = %lld", n->run_id,
 	    n->run_id)) != 0)
 		goto out;
+	/* A debt with no usable identity at all is a resident of its own,
+	 * flagged for an adviser to review. */
+	for (size_t i = 0; i < cluster_nrecords(c); i++) {
+		char ref[CLUSTER_KEY_MAX + 32];
+		const char *vals[4];
+		char run[24], rid[24];
+		PGresult *res;
+
+		if (n->recs[i].have != 0)
+			continue;
+		snprintf(ref, sizeof(ref), "%s:%s",
+		    feed_get((enum feed_id)cluster_feed(c, i))->name,
+		    cluster_key(c, i));
+		snprintf(run, sizeof(run), "%lld", n->run_id);
+		snprintf(rid, sizeof(rid), "%llu",
+		    (unsigned long long)cluster_resident(c, i));
+		vals[0] = run;
+		vals[1] = ref;
+		vals[2] = rid;
+		res = PQexecParams(n->conn, "INSERT INTO svod.review_queue "
+		    "(origin, run_id, kind, reason, reference, resident_id, "
+		    "raised_at) VALUES ('nightly', $1, 'resident', "
+		    "'no_identity', $2, $3, now())", 3, NULL, vals, NULL,
+		    NULL, 0);
+		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
+		    : err_set(e, ERR_DB, "cannot queue a review: %s",
+			PQerrorMessage(n->conn));
+		PQclear(res);
+		if (rc != 0)
+			goto out;
+		n->reviews++;
+	}
 out:
 	if (fp != NULL)
 		fclose(fp);
@@ -630,6 +768,24 @@ nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
 
 		if (!pf->cf->enabled)
 			continue;
+		if (n->carried[f]) {
+			/* Last night's data: its date, marked stale. */
+			if ((rc = q(n->conn, e, "INSERT INTO svod.run_input "
+			    "(run_id, feed, rows_read, rows_loaded, "
+			    "rows_rejected, data_as_of, stale) SELECT %lld, "
+			    "feed, 0, %llu, 0, data_as_of, true FROM "
+			    "svod.run_input WHERE feed = '%s' AND run_id = "
+			    "(SELECT run_id FROM svod.run WHERE schema_name "
+			    "= '%s')", n->run_id,
+			    (unsigned long long)n->loaded[f],
+			    pf->cf->desc->name, n->prev_schema)) != 0)
+				return rc;
+			json_array_append_new(inputs, json_pack("{s:s,s:b,"
+			    "s:s,s:I}", "feed", pf->cf->desc->name, "stale",
+			    1, "carried_from", n->prev_schema, "rows_loaded",
+			    (json_int_t)n->loaded[f]));
+			continue;
+		}
 		if ((rc = nightly_sha256(pf->files, pf->nfiles, sha, &size,
 		    e)) != 0)
 			return rc;
@@ -918,6 +1074,9 @@ nightly_run(struct nightly *n, struct err *e)
 	n->pl.arg = n;
 	t0 = nightly_now();
 	rc = pipeline_run(&n->pl, e);
+	if (rc == ERR_NOINPUT && (rc = nightly_carry_decide(n, e)) != 0)
+		log_error("a feed is missing and carry_forward is off, or "
+		    "no earlier run holds its data");
 	if (runfiles_finish(&n->rf, rc == 0, rc == 0 ? e : NULL) != 0 &&
 	    rc == 0)
 		rc = e->code;

@@ -184,7 +184,9 @@ WITH src AS (
 	    CASE WHEN a.due < @as_of@ THEN 'OVERDUE' ELSE 'INVOICED' END,
 	    a.issued, NULL, NULL, NULL, a.invoice_type, NULL, NULL
 	FROM @run@.adult_social_care a
-), x AS (
+), x AS NOT MATERIALIZED (
+	-- Not materialised: a look-up of one resident can then use the
+	-- link table's index instead of computing every line.
 	SELECT s.*, l.resident_id, l.rule AS link_rule,
 	    coalesce(lr.low_confidence, false) AS link_low
 	FROM src s

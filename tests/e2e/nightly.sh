@@ -151,5 +151,26 @@ ok $? "exactly one run is published"
 [ "$(sql "SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'run\_%'")" -le 4 ]
 ok $? "old run schemas are dropped beyond keep_runs"
 
+# A missing feed: EX_NOINPUT by default; carried forward, stale, with the
+# switch.
+mkdir -p "$tmp/inbox"
+cp "$top"/fixtures/borough/*.csv "$top"/fixtures/borough/*.xml "$tmp/inbox/"
+rm "$tmp/inbox/rent.csv"
+sed "s|^inbox = .*|inbox = $tmp/inbox|" "$tmp/svod.ini" > "$tmp/missing.ini"
+"$svod" nightly --config "$tmp/missing.ini" >"$tmp/out" 2>&1
+rc=$?
+[ $rc -eq 66 ] && grep -q "no input for feed 'rent'" "$tmp/out"
+ok $? "a missing feed file fails the run with exit 66 (EX_NOINPUT)"
+rent=$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line WHERE service = 'rent'")
+sed 's|^keep_runs = 3|keep_runs = 3\ncarry_forward = true|' "$tmp/missing.ini" > "$tmp/carry.ini"
+"$svod" nightly --config "$tmp/carry.ini" >"$tmp/out" 2>&1
+ok $? "with carry_forward, a run with a missing feed publishes"
+[ "$(sql "SELECT count(*), sum(balance) FROM adviser.debt_line WHERE service = 'rent'")" = "$rent" ]
+ok $? "the missing feed's debts are carried forward"
+[ "$(sql "SELECT stale FROM svod.run_input WHERE feed = 'rent' AND run_id = (SELECT run_id FROM svod.published)")" = t ]
+ok $? "the carried feed is marked stale in run_input"
+[ "$(sql "SELECT count(*) FROM adviser.resident_debt WHERE stale_feeds LIKE '%rent%'")" -gt 0 ]
+ok $? "the view shows the stale service"
+
 echo "1..$n"
 [ $fails -eq 0 ]
