@@ -86,7 +86,14 @@ struct nightly {
 	uint64_t loaded[FEED_COUNT];
 	bool	 carried[FEED_COUNT];	/* missing tonight: last run's data */
 	char	 prev_schema[64];	/* the published run, "" if none */
+	long long prev_run;		/* its run id, 0 if none */
+	uint64_t first_new_id;		/* the first id given to a new resident */
+	bool	 replay;		/* svod replay: see nightly_replay() */
+	char	 replay_schema[32];	/* replay: the scratch schema */
+	char	 replay_prev[64];	/* replay: the original's prev_schema */
 	uint64_t residents, links, new_ids, reviews;
+	bool	 tty;			/* stderr is a terminal: progress */
+	uint64_t seen_records;
 };
 
 static double
@@ -182,6 +189,8 @@ nightly_host_lock(struct nightly *n, struct err *e)
 	if (mkdir(n->statedir, 0700) != 0 && errno != EEXIST)
 		return err_set(e, ERR_IO, "cannot create directory '%s': %s",
 		    n->statedir, strerror(errno));
+	if (n->replay)
+		return 0;	/* a replay must never hold up a night */
 	snprintf(n->lockpath, sizeof(n->lockpath), "%s/svod.lock",
 	    n->statedir);
 	n->lockfd = open(n->lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -246,7 +255,20 @@ nightly_record(void *arg, const struct record *rec, const struct identity *id,
 	if ((rc = runfiles_record(&n->rf, rec, id, e)) != 0)
 		return rc;
 	nightly_remember(n, rec, id);
+	if (n->tty && (++n->seen_records & 0x3fff) == 0)
+		fprintf(stderr, "\r  extracting %-18s %10llu records",
+		    rec->desc->name, (unsigned long long)n->seen_records);
 	return 0;
+}
+
+/* A stage starts: a progress line on a terminal, else a log line. */
+static void
+nightly_stage(struct nightly *n, const char *what)
+{
+	if (n->tty)
+		fprintf(stderr, "\r%-60s\r  %s ...", "", what);
+	else
+		log_info("run %lld: %s", n->run_id, what);
 }
 
 /* Keep the first row of each (feed, key) with its tokens for matching. */
@@ -385,18 +407,57 @@ nightly_indexes(struct nightly *n, struct err *e)
 				return rc;
 		}
 	}
+	/* The tokens an adviser's look-up resolves (005_*.sql). */
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		static const char *const tok[] = { "nino_stem", "nhs_number",
+			"name_dob" };
+
+		for (size_t t = 0; t < 3; t++)
+			if ((rc = q(n->conn, e, "CREATE INDEX ON %s.%s (tok_%s) "
+			    "WHERE tok_%s IS NOT NULL", n->schema,
+			    feed_get(f)->name, tok[t], tok[t])) != 0)
+				return rc;
+	}
 	if ((rc = q(n->conn, e, "CREATE INDEX ON %s.link (resident_id)",
 	    n->schema)) != 0)
 		return rc;
-	return q(n->conn, e, "ANALYZE");
+	/* Statistics for the new tables only, not the whole database. */
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		for (int k = 0; k < RUNFILES_KINDS; k++) {
+			if (k == RUNFILES_ITEMS && (!feed_get(f)->item ||
+			    feed_get(f)->item_is_record))
+				continue;
+			runfiles_table((enum feed_id)f, (enum runfiles_kind)k,
+			    table, sizeof(table));
+			if ((rc = q(n->conn, e, "ANALYZE %s.%s", n->schema,
+			    table)) != 0)
+				return rc;
+		}
+	}
+	return q(n->conn, e, "ANALYZE %s.link", n->schema);
 }
 
-/* The schema of the published run, or "" when none was published. */
+/*
+ * The schema of the published run, or "" when none was published; its id
+ * in n->prev_run (for the manifest). A replay gets, instead, the schema
+ * of the run the original took its ids and carried data from.
+ */
 static int
 nightly_published(struct nightly *n, char *schema, size_t cap, struct err *e)
 {
+	char id[24];
+	int rc;
+
+	if (n->replay) {
+		snprintf(schema, cap, "%s", n->replay_prev);
+		return 0;
+	}
+	if ((rc = q1(n->conn, e, id, sizeof(id), "SELECT run_id FROM svod.run "
+	    "WHERE status = 'published' ORDER BY run_id DESC LIMIT 1")) != 0)
+		return rc;
+	n->prev_run = atoll(id);
 	return q1(n->conn, e, schema, cap, "SELECT schema_name FROM svod.run "
-	    "WHERE status = 'published' ORDER BY run_id DESC LIMIT 1");
+	    "WHERE run_id = %lld", n->prev_run);
 }
 
 /* Last night's (feed, key) -> resident id, for stable ids. */
@@ -553,10 +614,15 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 		goto out;
 	if ((rc = nightly_prev(n, &prev, &nprev, &prevres, e)) != 0)
 		goto out;
-	if ((rc = q1(n->conn, e, next, sizeof(next), "SELECT coalesce("
+	/* A replay numbers new residents from where the original did. */
+	if (n->replay)
+		snprintf(next, sizeof(next), "%llu",
+		    (unsigned long long)n->first_new_id);
+	else if ((rc = q1(n->conn, e, next, sizeof(next), "SELECT coalesce("
 	    "max(resident_id), 0) + 1 FROM svod.resident")) != 0)
 		goto out;
 	first_new = next_id = strtoull(next, NULL, 10);
+	n->first_new_id = first_new;
 	if ((rc = cluster_assign_ids(c, prev, nprev, &next_id, e)) != 0)
 		goto out;
 	cluster_stats(c, cs);
@@ -596,6 +662,9 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	n->links = rows;
 	n->residents = cluster_count(c);
 	n->new_ids = next_id - first_new;
+	/* A replay writes nothing outside its scratch schema. */
+	if (n->replay)
+		goto out;
 	/* New residents, and every resident seen tonight. */
 	if ((rc = q(n->conn, e, "INSERT INTO svod.resident (resident_id, "
 	    "first_run, last_run) SELECT DISTINCT resident_id, %lld, %lld "
@@ -1042,11 +1111,11 @@ nightly_run(struct nightly *n, struct err *e)
 		    PQerrorMessage(n->conn));
 	if ((rc = q(n->conn, e, "SET application_name = 'svod nightly pid "
 	    "%ld'", (long)getpid())) != 0 ||
-	    (rc = nightly_db_lock(n, e)) != 0)
+	    (!n->replay && (rc = nightly_db_lock(n, e)) != 0))
 		return rc;
 	/* A run left 'loading' was killed: its transaction is gone. */
-	if ((rc = q(n->conn, e, "UPDATE svod.run SET status = 'failed', "
-	    "finished_at = now() WHERE status = 'loading'")) != 0)
+	if (!n->replay && (rc = q(n->conn, e, "UPDATE svod.run SET status = "
+	    "'failed', finished_at = now() WHERE status = 'loading'")) != 0)
 		return rc;
 	if ((rc = config_digest(n->cfg, digest, e)) != 0)
 		return rc;
@@ -1054,11 +1123,15 @@ nightly_run(struct nightly *n, struct err *e)
 	if ((rc = q1(n->conn, e, id, sizeof(id), "INSERT INTO svod.run "
 	    "(status, started_at, as_of, config_digest, key_fingerprint, "
 	    "code_version) "
-	    "VALUES ('loading', now(), '%s', '%s', '%s', '%s') RETURNING run_id",
-	    asof, digest, n->pl.key_fingerprint, SVOD_VERSION)) != 0)
+	    "VALUES ('%s', now(), '%s', '%s', '%s', '%s') RETURNING run_id",
+	    n->replay ? "replay" : "loading", asof, digest,
+	    n->pl.key_fingerprint, SVOD_VERSION)) != 0)
 		return rc;
 	n->run_id = atoll(id);
-	snprintf(n->schema, sizeof(n->schema), "run_%lld", n->run_id);
+	if (n->replay)
+		snprintf(n->schema, sizeof(n->schema), "%s", n->replay_schema);
+	else
+		snprintf(n->schema, sizeof(n->schema), "run_%lld", n->run_id);
 	log_info("run %lld: as of %s, key %s", n->run_id, asof,
 	    n->pl.key_fingerprint);
 
@@ -1072,6 +1145,8 @@ nightly_run(struct nightly *n, struct err *e)
 	n->rf_live = true;
 	n->pl.fn = nightly_record;
 	n->pl.arg = n;
+	n->tty = isatty(STDERR_FILENO) && log_get_level() <= LOG_INFO;
+	nightly_stage(n, "extracting");
 	t0 = nightly_now();
 	rc = pipeline_run(&n->pl, e);
 	if (rc == ERR_NOINPUT && (rc = nightly_carry_decide(n, e)) != 0)
@@ -1085,6 +1160,7 @@ nightly_run(struct nightly *n, struct err *e)
 		return rc;
 
 	/* Load, match and build the views in one transaction. */
+	nightly_stage(n, "loading");
 	t0 = nightly_now();
 	if ((rc = q(n->conn, e, "BEGIN")) != 0 ||
 	    (rc = q(n->conn, e, "CREATE SCHEMA %s", n->schema)) != 0 ||
@@ -1102,6 +1178,7 @@ nightly_run(struct nightly *n, struct err *e)
 				return rc;
 		}
 	n->t_load = nightly_now() - t0;
+	nightly_stage(n, "matching");
 	t0 = nightly_now();
 	if ((rc = nightly_match(n, &cs, e)) != 0)
 		return rc;
@@ -1127,6 +1204,11 @@ nightly_run(struct nightly *n, struct err *e)
 	json_object_set_new(m, "key_fingerprint",
 	    json_string(n->pl.key_fingerprint));
 	json_object_set_new(m, "as_of", json_string(asof));
+	/* What svod replay needs to give the same residents the same ids. */
+	json_object_set_new(m, "prev_run", n->prev_run != 0
+	    ? json_integer(n->prev_run) : json_null());
+	json_object_set_new(m, "first_new_id",
+	    json_integer((json_int_t)n->first_new_id));
 	json_object_set_new(m, "matching", json_pack("{s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:I,s:I}", "records", (json_int_t)cs.records, "residents",
 	    (json_int_t)cs.clusters, "refused", (json_int_t)cs.refused,
@@ -1137,15 +1219,96 @@ nightly_run(struct nightly *n, struct err *e)
 	    (rc = q(n->conn, e, "COMMIT")) != 0)
 		goto out;
 	n->t_load += nightly_now() - t0;
+	if (n->replay)
+		goto out;	/* never published */
 
+	nightly_stage(n, "publishing");
 	t0 = nightly_now();
 	if ((rc = nightly_publish(n, e)) != 0)
 		goto out;
 	n->t_publish = nightly_now() - t0;
+	if (n->tty)
+		fprintf(stderr, "\r%-60s\r", "");
 	nightly_retention(n);
 	nightly_summary(n, &cs);
 out:
 	json_decref(m);
+	return rc;
+}
+
+/* After a run, good or failed: roll back, clean up, free. */
+static void
+nightly_release(struct nightly *n, int rc)
+{
+	if (rc != 0 && n->run_id != 0 && PQstatus(n->conn) == CONNECTION_OK) {
+		/* The load transaction, if open, is rolled back first. */
+		q(n->conn, NULL, "ROLLBACK");
+		q(n->conn, NULL, "UPDATE svod.run SET status = 'failed', "
+		    "finished_at = now() WHERE run_id = %lld AND status = "
+		    "'loading'", n->run_id);
+	}
+	if (n->tmpdir[0] != '\0') {
+		/* The run files hold contact details: never leave them. */
+		char lp[PATH_MAX + 96];
+
+		for (size_t f = 0; n->rf_live && f < FEED_COUNT; f++)
+			for (int k = 0; k < RUNFILES_KINDS; k++)
+				if (runfiles_path(&n->rf, (enum feed_id)f,
+				    (enum runfiles_kind)k) != NULL)
+					unlink(runfiles_path(&n->rf,
+					    (enum feed_id)f,
+					    (enum runfiles_kind)k));
+		snprintf(lp, sizeof(lp), "%s/link.tsv", n->tmpdir);
+		unlink(lp);
+		rmdir(n->tmpdir);
+	}
+	if (n->rf_live)
+		runfiles_release(&n->rf);
+	if (n->pl_live)
+		pipeline_release(&n->pl);
+	PQfinish(n->conn);
+	if (n->lockfd >= 0)
+		close(n->lockfd);
+	free(n->recs);
+	free(n->seen);
+	arena_release(&n->keys);
+}
+
+/*
+ * svod replay (jobs/replay.c) runs a past night again through this same
+ * code. The caller sets cfg's feeds, input files and as-of date from the
+ * original's manifest. The run goes into the scratch schema 'schema',
+ * recorded in svod.run with status 'replay', and is never published: no
+ * lock is taken (a replay must not hold up a night), and svod.resident,
+ * its history and the review queue are left alone. Resident ids are
+ * inherited from the links in 'prev_schema' ("" for none: the run the
+ * original inherited from) and new ones numbered from 'first_new_id', as
+ * in the original. *run_id is the replay's run (0 if none was recorded).
+ * Returns 0 or an error described in e.
+ */
+int	 nightly_replay(struct config *cfg, const char *schema,
+	    const char *prev_schema, uint64_t first_new_id, long long *run_id,
+	    struct err *e);
+
+int
+nightly_replay(struct config *cfg, const char *schema,
+    const char *prev_schema, uint64_t first_new_id, long long *run_id,
+    struct err *e)
+{
+	struct nightly n;
+	int rc;
+
+	memset(&n, 0, sizeof(n));
+	n.lockfd = -1;
+	arena_init(&n.keys, 1 << 20);
+	n.cfg = cfg;
+	n.replay = true;
+	snprintf(n.replay_schema, sizeof(n.replay_schema), "%s", schema);
+	snprintf(n.replay_prev, sizeof(n.replay_prev), "%s", prev_schema);
+	n.first_new_id = first_new_id;
+	rc = nightly_run(&n, e);
+	*run_id = n.run_id;
+	nightly_release(&n, rc);
 	return rc;
 }
 
@@ -1191,38 +1354,7 @@ cmd_nightly(int argc, char **argv)
 		rc = config_set_as_of(n.cfg, as_of, &e);
 	if (rc == 0)
 		rc = nightly_run(&n, &e);
-	if (rc != 0 && n.run_id != 0 && PQstatus(n.conn) == CONNECTION_OK) {
-		/* The load transaction, if open, is rolled back first. */
-		q(n.conn, NULL, "ROLLBACK");
-		q(n.conn, NULL, "UPDATE svod.run SET status = 'failed', "
-		    "finished_at = now() WHERE run_id = %lld AND status = "
-		    "'loading'", n.run_id);
-	}
-	if (n.tmpdir[0] != '\0') {
-		/* The run files hold contact details: never leave them. */
-		char lp[PATH_MAX + 96];
-
-		for (size_t f = 0; n.rf_live && f < FEED_COUNT; f++)
-			for (int k = 0; k < RUNFILES_KINDS; k++)
-				if (runfiles_path(&n.rf, (enum feed_id)f,
-				    (enum runfiles_kind)k) != NULL)
-					unlink(runfiles_path(&n.rf,
-					    (enum feed_id)f,
-					    (enum runfiles_kind)k));
-		snprintf(lp, sizeof(lp), "%s/link.tsv", n.tmpdir);
-		unlink(lp);
-		rmdir(n.tmpdir);
-	}
-	if (n.rf_live)
-		runfiles_release(&n.rf);
-	if (n.pl_live)
-		pipeline_release(&n.pl);
-	PQfinish(n.conn);
-	if (n.lockfd >= 0)
-		close(n.lockfd);
-	free(n.recs);
-	free(n.seen);
-	arena_release(&n.keys);
+	nightly_release(&n, rc);
 	config_free(n.cfg);
 	if (rc != 0) {
 		err_print(&e);

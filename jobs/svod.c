@@ -27,8 +27,11 @@ static const struct command commands[] = {
 	    "extract, validate and pseudonymise the feeds to files" },
 	{ "init", cmd_init, "create or upgrade the database schema" },
 	{ "keygen", cmd_keygen, "write a new secret key file (mode 0600)" },
+	{ "lookup", cmd_lookup, "an adviser's look-up of one resident" },
 	{ "nightly", cmd_nightly,
 	    "the whole night: extract, match, load and publish" },
+	{ "notify", cmd_notify, "process breathing-space notifications now" },
+	{ "replay", cmd_replay, "re-run a past run and compare its digests" },
 };
 
 static void
