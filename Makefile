@@ -36,7 +36,7 @@ JOBS_OBJ  := $(JOBS_SRC:%.c=$(BUILD)/%.o)
 SYNTH_OBJ := $(SYNTH_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check check-build test demo demo-stop asan fuzz bench \
+.PHONY: all deps check check-build test demo demo-stop audit asan fuzz bench \
         install clean fmt need-pkgs FORCE
 all: $(BUILD)/svod $(BUILD)/svod-synth
 
@@ -78,6 +78,12 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory need-pkgs all
 	@sh jobs/demo.sh $(BUILD)
+
+# Run the nightly job on the committed borough and compare the published
+# tables with the committed expected digests and dumps.
+audit: deps
+	@$(MAKE) --no-print-directory need-pkgs all
+	@sh tests/e2e/audit.sh $(BUILD)
 
 # Stop the demo's private PostgreSQL server (var/pg).
 demo-stop:
