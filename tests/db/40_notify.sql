@@ -11,88 +11,12 @@
 BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
+\ir helpers.psql
 SELECT * FROM no_plan();
 
--- Helpers (session-local, rolled back); mk_tables as in 20_rules.sql.
-CREATE FUNCTION pg_temp.mk_tables(s text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-	EXECUTE format('CREATE SCHEMA %I', s);
-	EXECUTE format('CREATE TABLE %I.council_tax (source_key text, line bigint, '
-	    'account_ref text, party_no integer, financial_year integer, '
-	    'balance bigint, recovery_stage text, reminder_date date, '
-	    'last_payment_date date, tok_nino_stem bytea, tok_dob bytea)', s);
-	EXECUTE format('CREATE TABLE %I.housing_benefit (source_key text, '
-	    'line bigint, claim_ref text, overpayment_ref text, '
-	    'overpayment_date date, amount bigint, balance bigint, cause text, '
-	    'recovery_method text, weekly_deduction bigint, '
-	    'tok_nino_stem bytea, tok_dob bytea)', s);
-	EXECUTE format('CREATE TABLE %I.rent (source_key text, line bigint, '
-	    'tenancy_ref text, tenant_no integer, tenancy_status text, '
-	    'weekly_rent bigint, arrears bigint, stage text, '
-	    'last_payment_date date, tok_nino_stem bytea, tok_dob bytea)', s);
-	EXECUTE format('CREATE TABLE %I.adult_social_care (source_key text, '
-	    'line bigint, extracted date, client_id text, invoice_ref text, '
-	    'invoice_type text, issued date, due date, amount bigint, '
-	    'balance bigint, tok_nino_stem bytea, tok_dob bytea)', s);
-	EXECUTE format('CREATE TABLE %I.breathing_space (source_key text, '
-	    'line bigint, generated text, ref text, kind text, event text, '
-	    'registered date, start_date date, end_date date, '
-	    'effective_date date, address_withheld boolean, reason text, '
-	    'tok_nino_stem bytea, tok_dob bytea)', s);
-	EXECUTE format('CREATE TABLE %I.breathing_space_debt (ref text, '
-	    'line bigint, creditor_ref text, debt_type text, '
-	    'debt_amount bigint)', s);
-	EXECUTE format('CREATE TABLE %I.council_tax_contact (source_key text, '
-	    'title text, forename text, middle_names text, surname text, '
-	    'address_1 text, address_2 text, address_3 text, address_4 text, '
-	    'postcode text)', s);
-	EXECUTE format('CREATE TABLE %I.housing_benefit_contact (source_key '
-	    'text, title text, forename text, surname text, address_1 text, '
-	    'address_2 text, address_3 text, address_4 text, postcode text)', s);
-	EXECUTE format('CREATE TABLE %I.rent_contact (source_key text, '
-	    'title text, forename text, surname text, address_1 text, '
-	    'address_2 text, address_3 text, address_4 text, postcode text)', s);
-	EXECUTE format('CREATE TABLE %I.adult_social_care_contact (source_key '
-	    'text, title text, forename text, surname text, address_1 text, '
-	    'address_2 text, address_3 text, address_4 text, postcode text)', s);
-	EXECUTE format('CREATE TABLE %I.breathing_space_contact (source_key '
-	    'text, forename text, middle_names text, surname text, '
-	    'address_1 text, address_2 text, address_3 text, address_4 text, '
-	    'postcode text, adviser_organisation text, adviser_reference text, '
-	    'adviser_phone text)', s);
-	EXECUTE format('CREATE TABLE %I.link (feed text NOT NULL, source_key '
-	    'text NOT NULL, resident_id bigint NOT NULL, rule text NOT NULL, '
-	    'weight double precision, PRIMARY KEY (feed, source_key))', s);
-END
-$$;
-
--- A run 'id' as of 'd' with the data of schema 'tpl', its svod.run row
--- and its views.
-CREATE FUNCTION pg_temp.mk_run(id bigint, d date, tpl text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	s text := 'run_' || id;
-	t text;
-BEGIN
-	PERFORM pg_temp.mk_tables(s);
-	FOREACH t IN ARRAY ARRAY['council_tax', 'housing_benefit', 'rent',
-	    'adult_social_care', 'breathing_space', 'breathing_space_debt',
-	    'council_tax_contact', 'housing_benefit_contact',
-	    'rent_contact', 'adult_social_care_contact',
-	    'breathing_space_contact', 'link']
-	LOOP
-		EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I',
-		    s, t, tpl, t);
-	END LOOP;
-	INSERT INTO svod.run (run_id, started_at, status, as_of, schema_name)
-	VALUES (id, '2026-01-01 00:00:00+00', 'loading', d, s);
-	INSERT INTO svod.run_input (run_id, feed, data_as_of, stale)
-	VALUES (id, 'council_tax', d, false);
-	PERFORM svod.create_run_views(s);
-	RETURN s;
-END
-$$;
+-- Helpers of this file (mk_tables and mk_run are in helpers.psql).
+-- Every run here has one input, council tax as of the run's own date.
+\set inputs '[{"feed": "council_tax", "lag": 0, "stale": false}]'
 
 -- Column 'col' of the rows of view 'rel' of run schema 's' where column
 -- 'k' is 'kv', as text (comma-separated when several).
@@ -168,9 +92,9 @@ INSERT INTO tpl.link VALUES
 
 -- Run 1, as of 2026-06-10, published. Run 2: the same night, not
 -- published (a replay, say).
-SELECT pg_temp.mk_run(1, '2026-06-10', 'tpl');
+SELECT pg_temp.mk_run(1, '2026-06-10', 'tpl', :'inputs');
 SELECT svod.publish('run_1');
-SELECT pg_temp.mk_run(2, '2026-06-10', 'tpl');
+SELECT pg_temp.mk_run(2, '2026-06-10', 'tpl', :'inputs');
 
 SELECT is(pg_temp.v('run_1', 'resident_debt', 'bs_status', 'resident_id', '1'),
     'none', 'before any notice resident 1 is in no breathing space');
@@ -300,7 +224,7 @@ VALUES ('BSN1', 20, 'BSN1', 'STANDARD', 'START', '2026-06-09', '2026-06-10',
 INSERT INTO tpl.breathing_space_debt VALUES ('BSN1', 21, 'CT1', 'COUNCIL_TAX', 50000);
 INSERT INTO tpl.link VALUES ('breathing_space', 'BSN1', 1, 'nino_stem', NULL);
 DELETE FROM svod.moratorium_intraday WHERE ref = 'BSN1' AND event = 'CANCELLED';
-SELECT pg_temp.mk_run(3, '2026-06-11', 'tpl');
+SELECT pg_temp.mk_run(3, '2026-06-11', 'tpl', :'inputs');
 SELECT svod.publish('run_3');
 SELECT is((SELECT count(*) FROM run_3.moratorium_intraday WHERE ref = 'BSN1'),
     0::bigint, 'the absorbed notice is not taken in again');
