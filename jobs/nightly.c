@@ -39,6 +39,7 @@
 #include "etl/err.h"
 #include "etl/fields.h"
 #include "etl/log.h"
+#include "etl/pgconn.h"
 #include "etl/pgcopy.h"
 #include "etl/xalloc.h"
 #include "jobs/jobs.h"
@@ -83,6 +84,7 @@ struct nightly {
 	struct arena keys;
 	double	 t_extract, t_match, t_load, t_publish;
 	double	 publish_ms;		/* the publish transaction */
+	int	 publish_tries;
 	uint64_t loaded[FEED_COUNT];
 	bool	 carried[FEED_COUNT];	/* missing tonight: last run's data */
 	char	 prev_schema[64];	/* the published run, "" if none */
@@ -947,17 +949,26 @@ nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
 	return 0;
 }
 
-/* Repoint the published views: short, with lock_timeout and retry. */
+/*
+ * Repoint the published views in one short transaction. Readers hold the
+ * views while they read, and a reader may take them in another order than
+ * svod.publish does, so waiting long for one view while holding another
+ * could block both: wait at most 50 ms for each lock, then give all of
+ * them back and try again after a short, varied pause.
+ */
+#define NIGHTLY_PUBLISH_TRIES 200
+
 static int
 nightly_publish(struct nightly *n, struct err *e)
 {
 	int rc = 0;
 
-	for (int attempt = 1; attempt <= 10; attempt++) {
+	for (int attempt = 1; attempt <= NIGHTLY_PUBLISH_TRIES; attempt++) {
 		double t0 = nightly_now();
 
-		if ((rc = q(n->conn, e, "BEGIN")) != 0 ||
-		    (rc = q(n->conn, e, "SET LOCAL lock_timeout = '100ms'")) ||
+		if ((rc = q(n->conn, e, "BEGIN")) != 0)
+			return rc;
+		if ((rc = q(n->conn, e, "SET LOCAL lock_timeout = '50ms'")) ||
 		    /* publish() also moves the run statuses. */
 		    (rc = q(n->conn, e, "SELECT svod.publish('%s')",
 		    n->schema)) != 0 ||
@@ -967,12 +978,18 @@ nightly_publish(struct nightly *n, struct err *e)
 			q(n->conn, NULL, "ROLLBACK");
 			if (rc != ERR_TEMPFAIL)
 				return rc;
-			log_warn("publish waited too long for a lock "
-			    "(attempt %d); retrying", attempt);
-			usleep(100000u * (unsigned)attempt);
+			if (attempt == 1 || attempt % 20 == 0)
+				log_warn("publish waited too long for a lock "
+				    "(attempt %d of %d); retrying", attempt,
+				    NIGHTLY_PUBLISH_TRIES);
+			/* 20 to 80 ms, varied so retries do not beat in
+			 * step with readers. */
+			usleep(20000u + 1000u * (unsigned)((attempt * 37 +
+			    getpid()) % 61));
 			continue;
 		}
 		n->publish_ms = (nightly_now() - t0) * 1000.0;
+		n->publish_tries = attempt;
 		return 0;
 	}
 	return rc;
@@ -1043,8 +1060,9 @@ nightly_summary(const struct nightly *n, const struct cluster_stats *cs)
 	    (unsigned long long)n->residents, n->t_match);
 	printf("%-18s %10llu %10s %9.3f\n", "load",
 	    (unsigned long long)n->links, "", n->t_load);
-	printf("%-18s %10s %10s %9.3f  (locks held %.1f ms)\n", "publish", "",
-	    "", n->t_publish, n->publish_ms);
+	printf("%-18s %10s %10s %9.3f  (locks held %.1f ms, %d %s)\n",
+	    "publish", "", "", n->t_publish, n->publish_ms, n->publish_tries,
+	    n->publish_tries == 1 ? "try" : "tries");
 	printf("\nrun %lld published as %s: %zu records, %llu residents "
 	    "(%llu new), links by rule:", n->run_id, n->schema, cs->records,
 	    (unsigned long long)n->residents,
@@ -1105,11 +1123,14 @@ nightly_run(struct nightly *n, struct err *e)
 	if ((rc = pipeline_init(&n->pl, n->cfg, true, e)) != 0)
 		return rc;
 	n->pl_live = true;
-	n->conn = PQconnectdb(n->cfg->database ? n->cfg->database : "");
-	if (PQstatus(n->conn) != CONNECTION_OK)
-		return err_set(e, ERR_DB, "cannot connect to the database: %s",
-		    PQerrorMessage(n->conn));
-	if ((rc = q(n->conn, e, "SET application_name = 'svod nightly pid "
+	if ((rc = pgconn_open(n->cfg->database, &n->conn, e)) != 0)
+		return rc;
+	/*
+	 * JIT compiling the views' plans costs seconds on a large night
+	 * (estimates run far above the real row counts) and saves nothing.
+	 */
+	if ((rc = q(n->conn, e, "SET jit = off")) != 0 ||
+	    (rc = q(n->conn, e, "SET application_name = 'svod nightly pid "
 	    "%ld'", (long)getpid())) != 0 ||
 	    (!n->replay && (rc = nightly_db_lock(n, e)) != 0))
 		return rc;
@@ -1266,7 +1287,7 @@ nightly_release(struct nightly *n, int rc)
 		runfiles_release(&n->rf);
 	if (n->pl_live)
 		pipeline_release(&n->pl);
-	PQfinish(n->conn);
+	pgconn_close(n->conn);
 	if (n->lockfd >= 0)
 		close(n->lockfd);
 	free(n->recs);

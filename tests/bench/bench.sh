@@ -105,3 +105,4 @@ for set in fixtures/borough "$data"; do
 	printf '  %-12s %8.1f MB input  %8d KiB peak RSS\n' "$name" \
 	    "$(secs "$(du -sb "$set" | cut -f1) / 1e6")" "$(cat "$dir/rss.$name")"
 done
+sh tests/bench/nightly_bench.sh "$build"
