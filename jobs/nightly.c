@@ -83,6 +83,7 @@ struct nightly {
 	size_t	 seencap;
 	struct arena keys;
 	double	 t_extract, t_match, t_load, t_publish;
+	double	 t_copy, t_index, t_views, t_digest;	/* parts of load */
 	double	 publish_ms;		/* the publish transaction */
 	int	 publish_tries;
 	uint64_t loaded[FEED_COUNT];
@@ -1058,8 +1059,19 @@ nightly_summary(const struct nightly *n, const struct cluster_stats *cs)
 	    "seconds");
 	printf("%-18s %10zu %10llu %9.3f\n", "match", cs->records,
 	    (unsigned long long)n->residents, n->t_match);
-	printf("%-18s %10llu %10s %9.3f\n", "load",
-	    (unsigned long long)n->links, "", n->t_load);
+	uint64_t rows = n->links;
+
+	for (size_t f = 0; f < FEED_COUNT; f++)
+		for (int k = 0; k < RUNFILES_KINDS; k++)
+			rows += n->rf.rows[f][k];
+	printf("%-18s %10llu %10s %9.3f\n", "load (rows)",
+	    (unsigned long long)rows, "", n->t_load);
+	printf("%-18s %10s %10s %9.3f\n", "  copy", "", "", n->t_copy);
+	printf("%-18s %10s %10s %9.3f\n", "  index, analyze", "", "",
+	    n->t_index);
+	printf("%-18s %10s %10s %9.3f\n", "  inputs, views", "", "",
+	    n->t_views);
+	printf("%-18s %10s %10s %9.3f\n", "  digests", "", "", n->t_digest);
 	printf("%-18s %10s %10s %9.3f  (locks held %.1f ms, %d %s)\n",
 	    "publish", "", "", n->t_publish, n->publish_ms, n->publish_tries,
 	    n->publish_tries == 1 ? "try" : "tries");
@@ -1198,7 +1210,7 @@ nightly_run(struct nightly *n, struct err *e)
 			    (enum runfiles_kind)k, e)) != 0)
 				return rc;
 		}
-	n->t_load = nightly_now() - t0;
+	n->t_load = n->t_copy = nightly_now() - t0;
 	nightly_stage(n, "matching");
 	t0 = nightly_now();
 	if ((rc = nightly_match(n, &cs, e)) != 0)
@@ -1212,12 +1224,23 @@ nightly_run(struct nightly *n, struct err *e)
 	json_object_set_new(m, "inputs", inputs);
 	json_object_set_new(m, "rejects", rejects);
 	json_object_set_new(m, "digests", digests);
-	if ((rc = nightly_indexes(n, e)) != 0 ||
-	    (rc = nightly_inputs(n, inputs, rejects, e)) != 0 ||
-	    (rc = q(n->conn, e, "SELECT svod.create_run_views('%s')",
-	    n->schema)) != 0 ||
-	    (rc = nightly_digests(n, digests, e)) != 0)
-		goto out;
+	{
+		double t1 = nightly_now();
+
+		if ((rc = nightly_indexes(n, e)) != 0)
+			goto out;
+		n->t_index = nightly_now() - t1;
+		t1 = nightly_now();
+		if ((rc = nightly_inputs(n, inputs, rejects, e)) != 0 ||
+		    (rc = q(n->conn, e, "SELECT svod.create_run_views('%s')",
+		    n->schema)) != 0)
+			goto out;
+		n->t_views = nightly_now() - t1;
+		t1 = nightly_now();
+		if ((rc = nightly_digests(n, digests, e)) != 0)
+			goto out;
+		n->t_digest = nightly_now() - t1;
+	}
 	json_object_set_new(m, "run_id", json_integer(n->run_id));
 	json_object_set_new(m, "schema", json_string(n->schema));
 	json_object_set_new(m, "code_version", json_string(SVOD_VERSION));
