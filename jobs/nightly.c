@@ -108,35 +108,54 @@ nightly_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Run one SQL statement (printf-formatted); 0 or ERR_DB. */
+/*
+ * Run one SQL statement (printf-formatted; only svod's own identifiers
+ * and numbers are formatted in, values go through PQexecParams). With
+ * 'out', copy the first column of the first row there ("" for none).
+ * Returns 0, ERR_TEMPFAIL for a lock_timeout (the caller may retry), or
+ * ERR_DB.
+ */
+static int qv(PGconn *c, struct err *e, char *out, size_t cap,
+    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static int
+qv(PGconn *c, struct err *e, char *out, size_t cap, const char *fmt,
+    va_list ap)
+{
+	char sql[4096];
+	PGresult *res;
+	int rc = 0;
+
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	res = PQexec(c, sql);
+	if (out != NULL)
+		out[0] = '\0';
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pgconn_fail(c, res, "database statement", e);
+		err_detail(e, "statement: %.200s", sql);
+		if (strcmp(pgconn_sqlstate(res), "55P03") == 0)
+			rc = e ? (e->code = ERR_TEMPFAIL) : ERR_TEMPFAIL;
+	} else if (out != NULL && PQntuples(res) > 0 &&
+	    !PQgetisnull(res, 0, 0)) {
+		snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int q(PGconn *c, struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
 q(PGconn *c, struct err *e, const char *fmt, ...)
 {
-	char sql[4096];
-	PGresult *res;
 	va_list ap;
-	int rc = 0;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
+	rc = qv(c, e, NULL, 0, fmt, ap);
 	va_end(ap);
-	res = PQexec(c, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		const char *m = PQresultErrorField(res,
-		    PG_DIAG_MESSAGE_PRIMARY);
-
-		rc = err_set(e, ERR_DB, "database: %s (SQLSTATE %s)",
-		    m ? m : PQerrorMessage(c), st ? st : "none");
-		err_detail(e, "statement: %.200s", sql);
-		if (st != NULL && strcmp(st, "55P03") == 0)
-			rc = e ? (e->code = ERR_TEMPFAIL) : ERR_TEMPFAIL;
-	}
-	PQclear(res);
 	return rc;
 }
 
@@ -147,28 +166,12 @@ static int q1(PGconn *c, struct err *e, char *out, size_t cap,
 static int
 q1(PGconn *c, struct err *e, char *out, size_t cap, const char *fmt, ...)
 {
-	char sql[4096];
-	PGresult *res;
 	va_list ap;
-	int rc = 0;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
+	rc = qv(c, e, out, cap, fmt, ap);
 	va_end(ap);
-	res = PQexec(c, sql);
-	out[0] = '\0';
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		const char *st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-		rc = err_set(e, ERR_DB, "database: %s (SQLSTATE %s)",
-		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-			: PQerrorMessage(c), st ? st : "none");
-		err_detail(e, "statement: %.200s", sql);
-	} else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
-		snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
-	}
-	PQclear(res);
 	return rc;
 }
 
@@ -227,21 +230,18 @@ nightly_host_lock(struct nightly *n, struct err *e)
 static int
 nightly_db_lock(struct nightly *n, struct err *e)
 {
-	char got[8], who[256];
+	char *who;
+	bool got;
 	int rc;
 
-	if ((rc = q1(n->conn, e, got, sizeof(got),
-	    "SELECT pg_try_advisory_lock(%d)", NIGHTLY_LOCK_KEY)) != 0)
+	if ((rc = pgconn_try_advisory_lock(n->conn, NIGHTLY_LOCK_KEY, &got,
+	    e)) != 0 || got)
 		return rc;
-	if (strcmp(got, "t") == 0)
-		return 0;
-	q1(n->conn, NULL, who, sizeof(who),
-	    "SELECT a.application_name || ' (backend pid ' || a.pid || ')' "
-	    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-	    "WHERE l.locktype = 'advisory' AND l.objid = %d AND l.granted "
-	    "LIMIT 1", NIGHTLY_LOCK_KEY);
-	return err_set(e, ERR_TEMPFAIL, "another run holds the database "
-	    "lock: %s", who[0] ? who : "holder unknown");
+	who = pgconn_lock_holder(n->conn, NIGHTLY_LOCK_KEY);
+	rc = err_set(e, ERR_TEMPFAIL, "another run holds the database "
+	    "lock: %s", who ? who : "holder unknown");
+	free(who);
+	return rc;
 }
 
 static void nightly_remember(struct nightly *, const struct record *,
