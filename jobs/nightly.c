@@ -542,7 +542,7 @@ nightly_carry_decide(struct nightly *n, struct err *e)
 		    "(stale)", pf->cf->desc->name, n->prev_schema);
 		/* Its records still take part in matching. */
 		snprintf(sql, sizeof(sql), "SELECT source_key");
-		for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++)
+		for (size_t p = 0; p < PSEUDONYM_RECORD_COUNT; p++)
 			snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql),
 			    ", tok_%s", pseudonym_purpose_name(
 				(enum pseudonym_purpose)p));
@@ -565,7 +565,7 @@ nightly_carry_decide(struct nightly *n, struct err *e)
 			memset(&rec, 0, sizeof(rec));
 			snprintf(key, sizeof(key), "%.*s",
 			    PQgetlength(res, i, 0), PQgetvalue(res, i, 0));
-			for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++) {
+			for (size_t p = 0; p < PSEUDONYM_RECORD_COUNT; p++) {
 				if (PQgetisnull(res, i, (int)p + 1) ||
 				    PQgetlength(res, i, (int)p + 1) !=
 				    PSEUDONYM_TOKEN_LEN)

@@ -97,7 +97,7 @@ runfiles_columns(enum feed_id f, enum runfiles_kind k, char *out, size_t cap)
 		    runfiles_sqltype(ff->type));
 	}
 	if (k == RUNFILES_MAIN) {
-		for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++) {
+		for (size_t p = 0; p < PSEUDONYM_RECORD_COUNT; p++) {
 			len = strlen(out);
 			snprintf(out + len, cap - len, ", tok_%s bytea",
 			    pseudonym_purpose_name((enum pseudonym_purpose)p));
@@ -227,7 +227,7 @@ runfiles_record(void *arg, const struct record *rec, const struct identity *id,
 			out_value(fp, ff, &rec->v[i]);
 		}
 	}
-	for (size_t p = 0; p < PSEUDONYM_PURPOSE_COUNT; p++) {
+	for (size_t p = 0; p < PSEUDONYM_RECORD_COUNT; p++) {
 		if (id != NULL && id->have & (1u << p)) {
 			/* bytea in COPY text: "\\x" then hex. */
 			memcpy(hex, "\t\\\\x", 4);

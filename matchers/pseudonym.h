@@ -58,7 +58,9 @@
 	X(SURNAME_INITIAL_DOB_POSTCODE,					\
 				"surname_initial_dob_postcode",	0)	\
 	X(UPRN_SURNAME_DOB,	"uprn_surname_dob",	0)		\
-	X(RECORD,		"record",		0)
+	X(RECORD,		"record",		0)		\
+	X(BLOOM_NAME,		"bloom_name",		0)		\
+	X(BLOOM_ADDRESS,	"bloom_address",	0)
 
 #define PSEUDONYM_ENUM_(id, name, cached) PSEUDONYM_##id,
 enum pseudonym_purpose {
@@ -66,6 +68,14 @@ enum pseudonym_purpose {
 	PSEUDONYM_PURPOSE_COUNT		/* not a purpose: the count */
 };
 #undef PSEUDONYM_ENUM_
+
+/*
+ * The purposes up to RECORD are tokens of a record, stored in the run's
+ * tok_<purpose> columns; the later ones only key other encodings
+ * (matchers/encode.h) and never appear in stored data. A new record token
+ * purpose is a change of the stored format: add it with a new column.
+ */
+#define PSEUDONYM_RECORD_COUNT	(PSEUDONYM_RECORD + 1)
 
 /* One part of a composite token: 'len' bytes at 'data' (borrowed). */
 struct pseudonym_part {
