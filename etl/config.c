@@ -21,6 +21,9 @@
 /* Where the feed XSDs live when [feed NAME] has no schema key. Installed
  * builds pass an absolute directory; the relative default is resolved
  * against the working directory, which suits a run from the source tree. */
+/* The job's max_rejects until a file sets it. */
+#define CONFIG_REJECTS_UNSET (-2)
+
 #ifndef SVOD_SCHEMA_DIR
 #define SVOD_SCHEMA_DIR "schemas/feeds"
 #endif
@@ -766,6 +769,13 @@ config_finish(struct config_parse *p)
 			cf->max_rejects = p->max_rejects;
 		if (set[KEY_MAX_REJECT_PCT] == 0)
 			cf->max_reject_pct = p->max_reject_pct;
+		/*
+		 * No count budget anywhere: 0 (the first reject fails the
+		 * feed), unless a percentage budget is set, which then
+		 * stands alone.
+		 */
+		if (cf->max_rejects == CONFIG_REJECTS_UNSET)
+			cf->max_rejects = cf->max_reject_pct >= 0 ? -1 : 0;
 		if (cf->mapped && config_check_sources(p, cf) != 0)
 			return ERR_CONFIG;
 	}
@@ -838,7 +848,7 @@ config_load(const char *path, struct config **out, struct err *e)
 	p->e = e;
 	p->date_formats = CONFIG_DATE_ISO;
 	p->money_formats = 0;
-	p->max_rejects = 0;
+	p->max_rejects = CONFIG_REJECTS_UNSET;
 	p->max_reject_pct = -1.0;
 	rc = ini_parse_stream(config_read_line, p, config_on_key, p);
 	if (p->read_error) {

@@ -9,7 +9,8 @@
  *   rejects_dir = var/rejects    ; optional; default "rejects" beside this file
  *   date_formats = iso, dmy      ; default for every feed; iso|dmy|dmy_dash
  *   money_formats = plain        ; default for every feed; plain|pound|thousands
- *   max_rejects = 0              ; default budget per feed (count)
+ *   max_rejects = 0              ; default budget per feed (count); unset
+ *                                ;   with a max_reject_pct: no count budget
  *   max_reject_pct = 0           ; default budget per feed (percent)
  *   keep_runs = 7                ; runs kept in the database
  *   carry_forward = false        ; missing feed: fail, or reuse last data

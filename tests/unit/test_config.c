@@ -287,6 +287,21 @@ test_defaults(void **state)
 	config_free(cfg);
 }
 
+/* A percentage budget stands alone unless a count is set too. */
+static void
+test_pct_only(void **state)
+{
+	struct config *cfg = load_ok(DIR "good_pct_only.ini");
+
+	(void)state;
+	assert_int_equal(cfg->feeds[FEED_RENT].max_rejects, -1);
+	assert_true(cfg->feeds[FEED_RENT].max_reject_pct == 1.5);
+	assert_int_equal(cfg->feeds[FEED_COUNCIL_TAX].max_rejects, 4);
+	assert_int_equal(cfg->feeds[FEED_HOUSING_BENEFIT].max_rejects, 0);
+	assert_true(cfg->feeds[FEED_HOUSING_BENEFIT].max_reject_pct < 0);
+	config_free(cfg);
+}
+
 /* A [job] that comes after a [feed] still sets that feed's defaults. */
 static void
 test_job_after_feed(void **state)
@@ -446,7 +461,7 @@ test_free_null(void **state)
 	config_free(NULL);
 }
 
-#define NGOOD 10
+#define NGOOD 11
 
 int
 main(void)
@@ -455,6 +470,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_job_after_feed),
+		cmocka_unit_test(test_pct_only),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_columns_swap),
 		cmocka_unit_test(test_relative_paths),
