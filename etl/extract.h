@@ -26,7 +26,7 @@
 #include "etl/rejects.h"
 
 #define EXTRACT_MAX_COUNTS 64	/* distinct (field, reason) tallies kept */
-#define EXTRACT_MAX_LOCS   1000	/* reject locations kept for the summary */
+#define EXTRACT_MAX_LOCS   10000	/* reject locations kept (summary, database) */
 
 /* A validated value. */
 struct value {

@@ -9,10 +9,17 @@
 #define SVOD_PGCOPY_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
 #include "etl/err.h"
+
+/*
+ * Write n bytes of s to fp as one value of COPY's text format (backslash,
+ * tab, newline and carriage return escaped). Cannot fail; check ferror.
+ */
+void	 pgcopy_text(FILE *fp, const char *s, size_t n);
 
 /*
  * COPY the file at 'path' into 'table' (an already quoted, qualified
@@ -22,5 +29,13 @@
  */
 int	 pgcopy_file(PGconn *conn, const char *table, const char *path,
 	    uint64_t *rows, struct err *e);
+
+/*
+ * COPY 'len' bytes of COPY text at 'data' into 'target' (a table, or a
+ * table and column list: "svod.reject (run_id, feed)"). Same results as
+ * pgcopy_file(), without the file.
+ */
+int	 pgcopy_data(PGconn *conn, const char *target, const char *data,
+	    size_t len, uint64_t *rows, struct err *e);
 
 #endif

@@ -820,6 +820,54 @@ nightly_digest(PGconn *c, const char *rel, char out[65], uint64_t *rows,
 	return rc;
 }
 
+/* A feed's reject locations into svod.reject, with one COPY. */
+static int
+nightly_rejects(struct nightly *n, const struct pipeline_feed *pf,
+    struct err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	uint64_t rows;
+	FILE *fp;
+	int rc;
+
+	if (pf->st.nlocs == 0)
+		return 0;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return err_set(e, ERR_IO, "cannot buffer rejects: %s",
+		    strerror(errno));
+	for (size_t k = 0; k < pf->st.nlocs; k++) {
+		const struct reject *r = &pf->st.locs[k];
+
+		fprintf(fp, "%lld\t%s\t", n->run_id, pf->cf->desc->name);
+		pgcopy_text(fp, r->file, strlen(r->file));
+		fprintf(fp, "\t%lu\t", r->line);
+		if (r->column)
+			fprintf(fp, "%u", r->column);
+		else
+			fputs("\\N", fp);
+		fputc('\t', fp);
+		if (r->field)
+			pgcopy_text(fp, r->field, strlen(r->field));
+		else
+			fputs("\\N", fp);
+		fputc('\t', fp);
+		pgcopy_text(fp, r->reason, strlen(r->reason));
+		fputc('\t', fp);
+		pgcopy_text(fp, r->message, strlen(r->message));
+		fputc('\n', fp);
+	}
+	fclose(fp);
+	rc = pgcopy_data(n->conn, "svod.reject (run_id, feed, file, line, "
+	    "column_no, field, reason, message)", buf, len, &rows, e);
+	free(buf);
+	if (rc == 0 && rows != pf->st.nlocs)
+		rc = err_set(e, ERR_SOFTWARE, "reconciliation failed for "
+		    "svod.reject: %zu rejects, COPY loaded %llu", pf->st.nlocs,
+		    (unsigned long long)rows);
+	return rc;
+}
+
 /* Record each feed's input and tallies, and the rejects, in svod. */
 static int
 nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
@@ -920,32 +968,8 @@ nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
 			    pf->st.rejects[k].field, "reason",
 			    pf->st.rejects[k].reason, "count",
 			    (json_int_t)pf->st.rejects[k].n));
-		for (size_t k = 0; k < pf->st.nlocs; k++) {
-			const struct reject *r = &pf->st.locs[k];
-			char line[24], col[24];
-			const char *rv[8];
-
-			snprintf(line, sizeof(line), "%lu", r->line);
-			snprintf(col, sizeof(col), "%u", r->column);
-			rv[0] = num[0];
-			rv[1] = pf->cf->desc->name;
-			rv[2] = r->file;
-			rv[3] = line;
-			rv[4] = r->column ? col : NULL;
-			rv[5] = r->field;
-			rv[6] = r->reason;
-			rv[7] = r->message;
-			res = PQexecParams(n->conn, "INSERT INTO svod.reject "
-			    "(run_id, feed, file, line, column_no, field, "
-			    "reason, message) VALUES ($1, $2, $3, $4, $5, $6, "
-			    "$7, $8)", 8, NULL, rv, NULL, NULL, 0);
-			rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
-			    : err_set(e, ERR_DB, "cannot record a reject: %s",
-				PQerrorMessage(n->conn));
-			PQclear(res);
-			if (rc != 0)
-				return rc;
-		}
+		if ((rc = nightly_rejects(n, pf, e)) != 0)
+			return rc;
 	}
 	return 0;
 }

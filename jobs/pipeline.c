@@ -310,18 +310,23 @@ pipeline_file(struct pipeline *pl, struct pipeline_feed *pf,
 	if (rc == 0)
 		rc = extract_finish(x, e);
 	pipeline_sum(&pf->st, extract_stats(x));
-	/* Keep the reject locations of the first file for the summary. */
-	if (pf->st.locs == NULL && extract_stats(x)->nlocs > 0) {
+	/* Keep every file's reject locations, up to EXTRACT_MAX_LOCS. */
+	{
 		const struct extract_stats *xs = extract_stats(x);
+		size_t room = EXTRACT_MAX_LOCS - pf->st.nlocs;
+		size_t take = xs->nlocs < room ? xs->nlocs : room;
 
-		pf->st.locs = xcalloc(xs->nlocs, sizeof(*pf->st.locs));
-		pf->st.nlocs = xs->nlocs;
-		for (size_t i = 0; i < xs->nlocs; i++) {
-			pf->st.locs[i] = xs->locs[i];
-			pf->st.locs[i].message = xstrdup(xs->locs[i].message);
-			pf->st.locs[i].field = xs->locs[i].field
+		if (take > 0)
+			pf->st.locs = xreallocarray(pf->st.locs,
+			    pf->st.nlocs + take, sizeof(*pf->st.locs));
+		for (size_t i = 0; i < take; i++) {
+			struct reject *r = &pf->st.locs[pf->st.nlocs++];
+
+			*r = xs->locs[i];
+			r->message = xstrdup(xs->locs[i].message);
+			r->field = xs->locs[i].field
 			    ? xstrdup(xs->locs[i].field) : NULL;
-			pf->st.locs[i].file = xstrdup(xs->locs[i].file);
+			r->file = xstrdup(xs->locs[i].file);
 		}
 	}
 	extract_close(x);
@@ -394,6 +399,9 @@ pipeline_run(struct pipeline *pl, struct err *e)
 	}
 	return first;
 }
+
+/* Reject locations printed per feed; the restricted file has them all. */
+#define PIPELINE_PRINT_LOCS 50
 
 void
 pipeline_print(const struct pipeline *pl, FILE *fp, bool tokens)
@@ -468,7 +476,8 @@ pipeline_print(const struct pipeline *pl, FILE *fp, bool tokens)
 	for (size_t i = 0; i < FEED_COUNT; i++) {
 		const struct extract_stats *st = &pl->feeds[i].st;
 
-		for (size_t k = 0; k < st->nlocs; k++) {
+		for (size_t k = 0; k < st->nlocs && k < PIPELINE_PRINT_LOCS;
+		    k++) {
 			const struct reject *r = &st->locs[k];
 
 			if (!any)
@@ -483,9 +492,10 @@ pipeline_print(const struct pipeline *pl, FILE *fp, bool tokens)
 			    r->field ? ", source " : "",
 			    r->field ? r->field : "");
 		}
-		if (st->rejected > st->nlocs && st->nlocs > 0)
+		if (st->rejected > PIPELINE_PRINT_LOCS && st->nlocs > 0)
 			fprintf(fp, "  ... and %llu more in %s\n",
-			    (unsigned long long)(st->rejected - st->nlocs),
+			    (unsigned long long)(st->rejected -
+				PIPELINE_PRINT_LOCS),
 			    pl->feeds[i].cf->desc->name);
 	}
 	if (any && pl->rejects.dir)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "etl/fields.h"
+#include "etl/pgcopy.h"
 #include "etl/xalloc.h"
 
 void
@@ -108,38 +109,6 @@ runfiles_columns(enum feed_id f, enum runfiles_kind k, char *out, size_t cap)
 	return strlen(out) + 1 >= cap ? ERR_LIMIT : 0;
 }
 
-/* Write s as one COPY text value: runs of plain bytes go out whole. */
-static void
-out_text(FILE *fp, const char *s, size_t n)
-{
-	size_t start = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *esc;
-
-		switch (s[i]) {
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		default:
-			continue;
-		}
-		fwrite(s + start, 1, i - start, fp);
-		fputs(esc, fp);
-		start = i + 1;
-	}
-	fwrite(s + start, 1, n - start, fp);
-}
-
 static void
 out_value(FILE *fp, const struct feed_field *ff, const struct value *v)
 {
@@ -165,7 +134,7 @@ out_value(FILE *fp, const struct feed_field *ff, const struct value *v)
 		fputs(v->i ? "t" : "f", fp);
 		break;
 	default:
-		out_text(fp, v->s, v->n);
+		pgcopy_text(fp, v->s, v->n);
 	}
 }
 
@@ -211,9 +180,9 @@ runfiles_record(void *arg, const struct record *rec, const struct identity *id,
 	if ((fp = runfiles_file(o, fd->id, RUNFILES_MAIN, e)) == NULL ||
 	    (cp = runfiles_file(o, fd->id, RUNFILES_CONTACT, e)) == NULL)
 		return ERR_IO;
-	out_text(fp, rec->key, strlen(rec->key));
+	pgcopy_text(fp, rec->key, strlen(rec->key));
 	fprintf(fp, "\t%lu", rec->line);
-	out_text(cp, rec->key, strlen(rec->key));
+	pgcopy_text(cp, rec->key, strlen(rec->key));
 	for (size_t i = 0; i < fd->nfields; i++) {
 		const struct feed_field *ff = &fd->fields[i];
 
@@ -246,7 +215,7 @@ runfiles_record(void *arg, const struct record *rec, const struct identity *id,
 
 		if (ip == NULL)
 			return ERR_IO;
-		out_text(ip, rec->key, strlen(rec->key));
+		pgcopy_text(ip, rec->key, strlen(rec->key));
 		fprintf(ip, "\t%lu", rec->items[k].line);
 		for (size_t i = 0; i < fd->nfields; i++) {
 			if (!(fd->fields[i].flags & FEED_F_ITEM))

@@ -172,5 +172,19 @@ ok $? "the carried feed is marked stale in run_input"
 [ "$(sql "SELECT count(*) FROM adviser.resident_debt WHERE stale_feeds LIKE '%rent%'")" -gt 0 ]
 ok $? "the view shows the stale service"
 
+# Rejects within the budget: the run publishes and records where they are.
+mkdir -p "$tmp/inbox2"
+cp "$top"/fixtures/borough/*.csv "$top"/fixtures/borough/*.xml "$tmp/inbox2/"
+lines=$(wc -l < "$tmp/inbox2/council_tax.csv")
+echo 'BADROW1,1,Mr,Zebedee,,Quixote,,,,,,,,2024/25,12.345,NONE,,' >> "$tmp/inbox2/council_tax.csv"
+sed -e "s|^inbox = .*|inbox = $tmp/inbox2|" -e 's|^keep_runs = 3|keep_runs = 3\nmax_rejects = 5|' \
+    "$tmp/svod.ini" > "$tmp/rejects.ini"
+"$svod" nightly --config "$tmp/rejects.ini" >"$tmp/out" 2>&1
+ok $? "a run with a reject inside its budget publishes"
+[ "$(sql "SELECT line, column_no, field, reason FROM svod.reject WHERE run_id = (SELECT run_id FROM svod.published)")" = "$((lines + 1))|15|balance|money_precision" ]
+ok $? "svod.reject records the reject's line, column, field and reason"
+! sql "SELECT * FROM svod.reject" | grep -qi 'quixote\|zebedee'
+ok $? "svod.reject holds no personal data"
+
 echo "1..$n"
 [ $fails -eq 0 ]
