@@ -120,6 +120,10 @@ install: deps
 	  $(DESTDIR)$(PREFIX)/share/svod/schemas/feeds/
 	install -m 0644 jobs/svod.example.ini \
 	  $(DESTDIR)$(PREFIX)/share/svod/svod.example.ini
+	install -d $(DESTDIR)$(PREFIX)/share/svod/systemd
+	install -m 0644 jobs/systemd/svod-nightly.service \
+	  jobs/systemd/svod-nightly.timer jobs/svod.cron \
+	  $(DESTDIR)$(PREFIX)/share/svod/systemd/
 
 fmt:
 	clang-format -i etl/*.[ch] matchers/*.[ch] jobs/*.[ch]
