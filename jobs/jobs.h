@@ -9,6 +9,7 @@ int	 cmd_check(int argc, char **argv);
 int	 cmd_keygen(int argc, char **argv);
 int	 cmd_extract(int argc, char **argv);
 int	 cmd_nightly(int argc, char **argv);
+int	 cmd_eval(int argc, char **argv);
 int	 cmd_notify(int argc, char **argv);
 int	 cmd_lookup(int argc, char **argv);
 int	 cmd_replay(int argc, char **argv);

@@ -23,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "check", cmd_check,
 	    "validate every configured feed, print a summary per feed" },
+	{ "eval", cmd_eval, "score linkage against ground truth" },
 	{ "extract", cmd_extract,
 	    "extract, validate and pseudonymise the feeds to files" },
 	{ "init", cmd_init, "create or upgrade the database schema" },

@@ -1,0 +1,756 @@
+/*
+ * svod eval --config FILE --truth truth.csv [--run RUN_ID] [--json]
+ * [--worst K]: score a run's linkage against ground truth, for the
+ * synthetic borough (fixtures/synth) or any hand-labelled sample. It reads
+ * the run's links (feed, source_key, resident_id, rule, weight) in one
+ * read-only snapshot, joins them with the truth file on (feed,
+ * source_key), and prints pairwise and B-cubed precision, recall and F1
+ * (matchers/metrics.h) and the worst false and missed links. Records on
+ * one side only are counted, never scored. Only tokens are shown: feeds,
+ * source keys (council references), resident ids, link rules and the
+ * truth file's person ids as opaque labels; nothing raw is read at all.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "etl/config.h"
+#include "etl/err.h"
+#include "etl/feed.h"
+#include "etl/log.h"
+#include "etl/pgconn.h"
+#include "etl/xalloc.h"
+#include "jobs/jobs.h"
+#include "matchers/cluster.h"
+#include "matchers/metrics.h"
+
+static const char eval_usage[] =
+    "usage: svod eval --config FILE --truth TRUTH.csv [--run RUN_ID]\n"
+    "                 [--json] [--worst K]\n"
+    "Score a run's linkage of records into residents against ground truth.\n"
+    "  --config FILE   the job configuration: 'database' to read\n"
+    "  --truth FILE    CSV with the header feed,source_key,person_id[,...]:\n"
+    "                  the true person of each source record (the synthetic\n"
+    "                  borough's truth.csv); person ids are opaque labels\n"
+    "  --run RUN_ID    score this run's schema (default: the published run)\n"
+    "  --json          print JSON instead of text\n"
+    "  --worst K       list at most K false and K missed links (default 10)\n"
+    "Prints pairwise precision, recall and F1 (pairs of records put in one\n"
+    "resident against pairs of one true person), B-cubed precision, recall\n"
+    "and F1, the records evaluated and those found on one side only, and\n"
+    "the worst false links (records of different persons in one resident,\n"
+    "strongest link rule first) and missed links (one person's records in\n"
+    "different residents, most record pairs first), with one line for each\n"
+    "person wrongly joined or split off. Only feeds, source keys, resident\n"
+    "ids, link rules and the truth file's person ids are shown; no name,\n"
+    "date of birth or identifier.\n"
+    "Blocking recall: not applicable. The deterministic matcher has no\n"
+    "blocking stage (records link on equal keyed tokens only), so every\n"
+    "pair is, in effect, compared; the line says so.\n"
+    "Exit status: 0 scored; 64 usage; 65 a malformed truth file, or no\n"
+    "record in both; 66 the truth file, the run or its schema is missing;\n"
+    "69 database unavailable or access refused; 78 bad configuration.\n";
+
+#define EVAL_WORST_DEFAULT	10
+#define EVAL_BLOCKING_NOTE	"not applicable (no blocking stage)"
+
+/* One row of the truth file; strings are owned. */
+struct truth_row {
+	char	*feed;
+	char	*key;
+	char	*person;
+	long	 line;		/* in the truth file, for messages */
+};
+
+/* One row of the run's link table; strings borrowed from the PGresult. */
+struct link_row {
+	const char *feed;
+	const char *key;
+	const char *rule;
+	uint64_t resident;
+	bool	 has_weight;
+	double	 weight;
+};
+
+/* A record in both: what the report shows. */
+struct eval_rec {
+	const struct link_row *l;
+	const struct truth_row *t;
+};
+
+/* Records on one side only, by feed (FEED_COUNT: an unknown feed name). */
+struct eval_missing {
+	size_t	 total;
+	size_t	 by_feed[FEED_COUNT + 1];
+};
+
+struct eval {
+	struct config *cfg;
+	PGconn	*conn;
+	PGresult *links;	/* the link table's rows */
+	bool	 json;
+	size_t	 worst;
+	const char *truth_path;
+	long long run_id;	/* 0 until known */
+	char	 schema[64];
+	struct truth_row *truth;
+	size_t	 ntruth;
+	struct link_row *lrows;
+	size_t	 nlinks;
+	struct eval_rec *recs;
+	size_t	 nrecs;
+	struct eval_missing run_only;	/* links with no truth row */
+	struct eval_missing truth_only;	/* truth rows with no link */
+	struct metrics m;
+};
+
+/* Truth file */
+
+/* The fields of one truth-file line, as libcsv hands them over. */
+struct truth_fields {
+	char	*f[32];		/* owned copies */
+	int	 n;
+	bool	 over;		/* more fields than f[] holds */
+};
+
+static void
+truth_field(void *s, size_t len, void *data)
+{
+	struct truth_fields *tf = data;
+
+	if (tf->n == (int)(sizeof(tf->f) / sizeof(tf->f[0]))) {
+		tf->over = true;
+		return;
+	}
+	tf->f[tf->n++] = xstrndup(s ? s : "", s ? len : 0);
+}
+
+static void
+truth_fields_clear(struct truth_fields *tf)
+{
+	for (int i = 0; i < tf->n; i++)
+		free(tf->f[i]);
+	tf->n = 0;
+	tf->over = false;
+}
+
+/*
+ * Split one line (RFC 4180 quoting, no newline inside a field) with
+ * libcsv in strict mode. Returns the field count, or -1 for bad quoting
+ * or too many fields.
+ */
+static int
+csv_split(const char *line, size_t len, struct truth_fields *tf)
+{
+	struct csv_parser p;
+	int rc;
+
+	truth_fields_clear(tf);
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		return -1;
+	rc = csv_parse(&p, line, len, truth_field, NULL, tf) == len &&
+	    csv_fini(&p, truth_field, NULL, tf) == 0 && !tf->over ? tf->n : -1;
+	csv_free(&p);
+	return rc;
+}
+
+static int
+truth_cmp(const void *pa, const void *pb)
+{
+	const struct truth_row *a = pa, *b = pb;
+	int c = strcmp(a->feed, b->feed);
+
+	return c != 0 ? c : strcmp(a->key, b->key);
+}
+
+/*
+ * Read the truth file, sorted by (feed, key). ERR_NOINPUT when it cannot
+ * be opened, ERR_PARSE for a bad header, line or duplicate (feed, key).
+ */
+static int
+eval_truth_load(struct eval *ev, struct err *e)
+{
+	FILE *fp = fopen(ev->truth_path, "r");
+	struct truth_fields tf = { .n = 0 };
+	char *line = NULL, **f = tf.f;
+	size_t cap = 0, alloc = 0;
+	ssize_t len;
+	long lineno = 0;
+	int cf = -1, ck = -1, cp = -1, nf, rc = 0;
+
+	if (fp == NULL)
+		return err_set(e, ERR_NOINPUT, "cannot open truth file '%s': "
+		    "%s", ev->truth_path, strerror(errno));
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		struct truth_row *t;
+
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (lineno == 1 && (unsigned char)line[0] == 0xef &&
+		    (unsigned char)line[1] == 0xbb &&
+		    (unsigned char)line[2] == 0xbf)
+			memmove(line, line + 3, (size_t)len - 2);
+		if (line[0] == '\0')
+			continue;
+		if ((nf = csv_split(line, (size_t)len, &tf)) < 0) {
+			rc = err_set(e, ERR_PARSE, "%s:%ld: bad CSV quoting or "
+			    "too many columns", ev->truth_path, lineno);
+			goto out;
+		}
+		if (cf < 0) {
+			for (int i = 0; i < nf; i++) {
+				if (strcasecmp(f[i], "feed") == 0)
+					cf = i;
+				else if (strcasecmp(f[i], "source_key") == 0)
+					ck = i;
+				else if (strcasecmp(f[i], "person_id") == 0)
+					cp = i;
+			}
+			if (cf < 0 || ck < 0 || cp < 0) {
+				rc = err_set(e, ERR_PARSE, "%s:%ld: the header "
+				    "lacks 'feed', 'source_key' or 'person_id'",
+				    ev->truth_path, lineno);
+				err_hint(e, "the header of the synthetic "
+				    "borough's truth.csv is "
+				    "feed,source_key,person_id,tags");
+				cf = -1;
+				goto out;
+			}
+			continue;
+		}
+		if (nf <= cf || nf <= ck || nf <= cp || f[cf][0] == '\0' ||
+		    f[ck][0] == '\0' || f[cp][0] == '\0') {
+			rc = err_set(e, ERR_PARSE, "%s:%ld: empty or missing "
+			    "feed, source_key or person_id", ev->truth_path,
+			    lineno);
+			goto out;
+		}
+		if (ev->ntruth == alloc) {
+			alloc = alloc ? alloc * 2 : 1024;
+			ev->truth = xreallocarray(ev->truth, alloc,
+			    sizeof(*ev->truth));
+		}
+		t = &ev->truth[ev->ntruth++];
+		t->feed = xstrdup(f[cf]);
+		t->key = xstrdup(f[ck]);
+		t->person = xstrdup(f[cp]);
+		t->line = lineno;
+	}
+	if (ferror(fp)) {
+		rc = err_set(e, ERR_IO, "cannot read truth file '%s'",
+		    ev->truth_path);
+		goto out;
+	}
+	if (cf < 0) {
+		rc = err_set(e, ERR_PARSE, "%s: empty truth file",
+		    ev->truth_path);
+		goto out;
+	}
+	if (ev->ntruth > 1)
+		qsort(ev->truth, ev->ntruth, sizeof(*ev->truth), truth_cmp);
+	for (size_t i = 1; i < ev->ntruth; i++)
+		if (truth_cmp(&ev->truth[i - 1], &ev->truth[i]) == 0) {
+			rc = err_set(e, ERR_PARSE, "%s:%ld: record given twice "
+			    "(also on line %ld)", ev->truth_path,
+			    ev->truth[i].line, ev->truth[i - 1].line);
+			goto out;
+		}
+out:
+	truth_fields_clear(&tf);
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* Database */
+
+static PGresult *
+eval_query(struct eval *ev, const char *what, const char *sql, int nparams,
+    const char *const *params, struct err *e)
+{
+	PGresult *res = PQexecParams(ev->conn, sql, nparams, NULL, params,
+	    NULL, NULL, 0);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	pgconn_fail(ev->conn, res, what, e);
+	if (strcmp(pgconn_sqlstate(res), "42501") == 0)
+		err_hint(e, "connect as a role granted svod_auditor "
+		    "('database' in the configuration)");
+	PQclear(res);
+	return NULL;
+}
+
+/*
+ * The run to score: --run, or the published one; its schema must still
+ * exist. ERR_NOINPUT when there is none.
+ */
+static int
+eval_find_run(struct eval *ev, struct err *e)
+{
+	PGresult *res;
+	char id[24];
+	const char *p[1];
+	int rc = 0;
+
+	if (ev->run_id > 0) {
+		snprintf(id, sizeof(id), "%lld", ev->run_id);
+		p[0] = id;
+		res = eval_query(ev, "reading the run", "SELECT run_id, "
+		    "schema_name FROM auditor.run WHERE run_id = $1", 1, p, e);
+	} else
+		res = eval_query(ev, "reading the published run", "SELECT "
+		    "run_id, schema_name FROM auditor.published", 0, NULL, e);
+	if (res == NULL)
+		return ERR_DB;
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 1)) {
+		rc = ev->run_id > 0
+		    ? err_set(e, ERR_NOINPUT, "no run %lld", ev->run_id)
+		    : err_set(e, ERR_NOINPUT, "no run is published");
+		if (ev->run_id == 0)
+			err_hint(e, "run 'svod nightly' first, or give --run");
+		goto out;
+	}
+	ev->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	snprintf(ev->schema, sizeof(ev->schema), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	p[0] = ev->schema;
+	res = eval_query(ev, "finding the run's link table", "SELECT "
+	    "to_regclass(quote_ident($1) || '.link') IS NOT NULL", 1, p, e);
+	if (res == NULL)
+		return ERR_DB;
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		rc = err_set(e, ERR_NOINPUT, "run %lld has no link table: "
+		    "schema '%s' is gone", ev->run_id, ev->schema);
+		err_hint(e, "only the last 'keep_runs' runs are kept");
+	}
+out:
+	PQclear(res);
+	return rc;
+}
+
+static int
+link_cmp(const void *pa, const void *pb)
+{
+	const struct link_row *a = pa, *b = pb;
+	int c = strcmp(a->feed, b->feed);
+
+	return c != 0 ? c : strcmp(a->key, b->key);
+}
+
+/* Read the run's links, sorted by (feed, key) bytewise. */
+static int
+eval_read_links(struct eval *ev, struct err *e)
+{
+	char *ident = PQescapeIdentifier(ev->conn, ev->schema,
+	    strlen(ev->schema));
+	char sql[256];
+
+	if (ident == NULL)
+		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
+	snprintf(sql, sizeof(sql), "SELECT feed, source_key, "
+	    "resident_id::text, rule, weight FROM %s.link", ident);
+	PQfreemem(ident);
+	ev->links = eval_query(ev, "reading the run's links", sql, 0, NULL,
+	    e);
+	if (ev->links == NULL)
+		return ERR_DB;
+	ev->nlinks = (size_t)PQntuples(ev->links);
+	ev->lrows = xcalloc(ev->nlinks ? ev->nlinks : 1, sizeof(*ev->lrows));
+	for (size_t i = 0; i < ev->nlinks; i++) {
+		struct link_row *l = &ev->lrows[i];
+		int r = (int)i;
+
+		l->feed = PQgetvalue(ev->links, r, 0);
+		l->key = PQgetvalue(ev->links, r, 1);
+		l->resident = strtoull(PQgetvalue(ev->links, r, 2), NULL, 10);
+		l->rule = PQgetvalue(ev->links, r, 3);
+		l->has_weight = !PQgetisnull(ev->links, r, 4);
+		if (l->has_weight)
+			l->weight = strtod(PQgetvalue(ev->links, r, 4), NULL);
+	}
+	if (ev->nlinks > 1)
+		qsort(ev->lrows, ev->nlinks, sizeof(*ev->lrows), link_cmp);
+	return 0;
+}
+
+/* Scoring */
+
+static void
+missing_add(struct eval_missing *ms, const char *feed)
+{
+	const struct feed_desc *fd = feed_by_name(feed);
+
+	ms->total++;
+	ms->by_feed[fd ? (size_t)fd->id : FEED_COUNT]++;
+}
+
+/*
+ * A link's strength, to order the reported pairs: its weight when the
+ * matcher gave one, else the rule's rank (the strongest rule scores
+ * CLUSTER_RULES, the weakest 1, a record that joined nothing 0).
+ */
+static double
+eval_score(const struct link_row *l)
+{
+	if (l->has_weight)
+		return l->weight;
+	for (size_t i = 0; i < CLUSTER_RULES; i++)
+		if (strcmp(l->rule, cluster_rule_name(cluster_rule_at(i))) == 0)
+			return (double)(CLUSTER_RULES - i);
+	return 0.0;
+}
+
+struct person_ref {
+	const char *person;
+	size_t	 j;		/* index into ev->recs */
+};
+
+static int
+person_cmp(const void *pa, const void *pb)
+{
+	const struct person_ref *a = pa, *b = pb;
+	int c = strcmp(a->person, b->person);
+
+	return c != 0 ? c : (a->j > b->j) - (a->j < b->j);
+}
+
+/* Join links and truth by (feed, key), number the persons, score. */
+static int
+eval_score_all(struct eval *ev, struct err *e)
+{
+	struct metrics_rec *mr;
+	struct person_ref *pr;
+	size_t i = 0, k = 0;
+	uint64_t pnum = 0;
+	int rc;
+
+	ev->recs = xcalloc(ev->nlinks ? ev->nlinks : 1, sizeof(*ev->recs));
+	while (i < ev->nlinks || k < ev->ntruth) {
+		int c = i == ev->nlinks ? 1 : k == ev->ntruth ? -1
+		    : strcmp(ev->lrows[i].feed, ev->truth[k].feed);
+
+		if (c == 0 && i < ev->nlinks && k < ev->ntruth)
+			c = strcmp(ev->lrows[i].key, ev->truth[k].key);
+		if (c < 0)
+			missing_add(&ev->run_only, ev->lrows[i++].feed);
+		else if (c > 0)
+			missing_add(&ev->truth_only, ev->truth[k++].feed);
+		else
+			ev->recs[ev->nrecs++] = (struct eval_rec){
+				&ev->lrows[i++], &ev->truth[k++] };
+	}
+	if (ev->nrecs == 0) {
+		err_set(e, ERR_DATA, "no record of run %lld is in the truth "
+		    "file '%s'", ev->run_id, ev->truth_path);
+		return err_detail(e, "%zu links in the run, %zu rows in the "
+		    "truth file", ev->nlinks, ev->ntruth);
+	}
+	/* Person ids are opaque: number them in byte order. */
+	mr = xcalloc(ev->nrecs, sizeof(*mr));
+	pr = xcalloc(ev->nrecs, sizeof(*pr));
+	for (size_t j = 0; j < ev->nrecs; j++)
+		pr[j] = (struct person_ref){ ev->recs[j].t->person, j };
+	qsort(pr, ev->nrecs, sizeof(*pr), person_cmp);
+	for (size_t j = 0; j < ev->nrecs; j++) {
+		if (j > 0 && strcmp(pr[j].person, pr[j - 1].person) != 0)
+			pnum++;
+		mr[pr[j].j].truth = pnum;
+	}
+	for (size_t j = 0; j < ev->nrecs; j++) {
+		mr[j].pred = ev->recs[j].l->resident;
+		mr[j].score = eval_score(ev->recs[j].l);
+	}
+	rc = metrics_compute(&ev->m, mr, ev->nrecs, ev->worst, e);
+	free(pr);
+	free(mr);
+	return rc;
+}
+
+/* Output */
+
+static void
+print_missing(const char *what, const struct eval_missing *ms)
+{
+	const char *sep = " (";
+
+	printf("%-30s %zu", what, ms->total);
+	for (size_t f = 0; f <= FEED_COUNT; f++) {
+		if (ms->by_feed[f] == 0)
+			continue;
+		printf("%s%s %zu", sep, f < FEED_COUNT ?
+		    feed_get((enum feed_id)f)->name : "other feeds",
+		    ms->by_feed[f]);
+		sep = ", ";
+	}
+	printf("%s\n", ms->total ? ")" : "");
+}
+
+static void
+print_rec(const struct eval_rec *r)
+{
+	printf("%s %s [resident %llu, %s, person %s]", r->l->feed, r->l->key,
+	    (unsigned long long)r->l->resident, r->l->rule, r->t->person);
+}
+
+static void
+print_pairs(const struct eval *ev, const char *title,
+    const struct metrics_pair *p, size_t np, size_t total, uint64_t pairs)
+{
+	printf("\n%s: %zu (record pairs: %llu)", title, total,
+	    (unsigned long long)pairs);
+	if (np < total)
+		printf(", the worst %zu shown", np);
+	printf("\n");
+	for (size_t i = 0; i < np; i++) {
+		printf("  %zu. ", i + 1);
+		print_rec(&ev->recs[p[i].a]);
+		printf("\n     ~ ");
+		print_rec(&ev->recs[p[i].b]);
+		printf("\n     record pairs: %llu\n",
+		    (unsigned long long)p[i].pairs);
+	}
+}
+
+static void
+eval_print_text(const struct eval *ev)
+{
+	const struct metrics *m = &ev->m;
+
+	printf("run %lld (schema %s) against '%s'\n", ev->run_id, ev->schema,
+	    ev->truth_path);
+	printf("%-30s %zu\n", "records evaluated:", m->records);
+	print_missing("in the run, not in truth:", &ev->run_only);
+	print_missing("in truth, not in the run:", &ev->truth_only);
+	printf("%-30s %zu\n", "residents (predicted):", m->pred_clusters);
+	printf("%-30s %zu\n", "persons (true):", m->true_clusters);
+	printf("%-30s %llu predicted, %llu true, %llu both\n", "pairs:",
+	    (unsigned long long)m->pred_pairs,
+	    (unsigned long long)m->true_pairs,
+	    (unsigned long long)m->correct_pairs);
+	printf("%-30s %.6f\n", "pairwise precision:", m->pair_precision);
+	printf("%-30s %.6f\n", "pairwise recall:", m->pair_recall);
+	printf("%-30s %.6f\n", "pairwise F1:", m->pair_f1);
+	printf("%-30s %.6f\n", "B-cubed precision:", m->bcubed_precision);
+	printf("%-30s %.6f\n", "B-cubed recall:", m->bcubed_recall);
+	printf("%-30s %.6f\n", "B-cubed F1:", m->bcubed_f1);
+	printf("%-30s %s\n", "blocking recall:", EVAL_BLOCKING_NOTE);
+	print_pairs(ev, "false links (one person wrongly joined to another)",
+	    m->false_links, m->nfalse_links, m->false_links_total,
+	    m->false_pairs);
+	print_pairs(ev, "missed links (part of a person in another resident)",
+	    m->missed_links, m->nmissed_links, m->missed_links_total,
+	    m->missed_pairs);
+}
+
+static json_t *
+json_missing(const struct eval_missing *ms)
+{
+	json_t *o = json_object(), *by = json_object();
+
+	json_object_set_new(o, "total", json_integer((json_int_t)ms->total));
+	for (size_t f = 0; f <= FEED_COUNT; f++)
+		if (ms->by_feed[f] != 0)
+			json_object_set_new(by, f < FEED_COUNT ?
+			    feed_get((enum feed_id)f)->name : "other",
+			    json_integer((json_int_t)ms->by_feed[f]));
+	json_object_set_new(o, "by_feed", by);
+	return o;
+}
+
+static json_t *
+json_rec(const struct eval_rec *r)
+{
+	return json_pack("{s:s, s:s, s:I, s:s, s:s}", "feed", r->l->feed,
+	    "source_key", r->l->key, "resident_id",
+	    (json_int_t)r->l->resident, "rule", r->l->rule, "person",
+	    r->t->person);
+}
+
+static json_t *
+json_pairs(const struct eval *ev, const struct metrics_pair *p, size_t np)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < np; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o, s:I}", "a",
+		    json_rec(&ev->recs[p[i].a]), "b",
+		    json_rec(&ev->recs[p[i].b]), "record_pairs",
+		    (json_int_t)p[i].pairs));
+	return a;
+}
+
+static int
+eval_print_json(const struct eval *ev, struct err *e)
+{
+	const struct metrics *m = &ev->m;
+	json_t *o;
+	int rc = 0;
+
+	o = json_pack("{s:I, s:s, s:s, s:{s:I, s:o, s:o}, s:I, s:I,"
+	    " s:{s:f, s:f, s:f, s:I, s:I, s:I},"
+	    " s:{s:f, s:f, s:f}, s:n, s:s,"
+	    " s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
+	    "run_id", (json_int_t)ev->run_id,
+	    "schema", ev->schema,
+	    "truth_file", ev->truth_path,
+	    "records", "evaluated", (json_int_t)m->records,
+	    "run_only", json_missing(&ev->run_only),
+	    "truth_only", json_missing(&ev->truth_only),
+	    "residents", (json_int_t)m->pred_clusters,
+	    "persons", (json_int_t)m->true_clusters,
+	    "pairwise", "precision", m->pair_precision,
+	    "recall", m->pair_recall, "f1", m->pair_f1,
+	    "predicted_pairs", (json_int_t)m->pred_pairs,
+	    "true_pairs", (json_int_t)m->true_pairs,
+	    "correct_pairs", (json_int_t)m->correct_pairs,
+	    "bcubed", "precision", m->bcubed_precision,
+	    "recall", m->bcubed_recall, "f1", m->bcubed_f1,
+	    "blocking_recall",
+	    "blocking_note", EVAL_BLOCKING_NOTE,
+	    "false_links", "total", (json_int_t)m->false_links_total,
+	    "record_pairs", (json_int_t)m->false_pairs,
+	    "worst", json_pairs(ev, m->false_links, m->nfalse_links),
+	    "missed_links", "total", (json_int_t)m->missed_links_total,
+	    "record_pairs", (json_int_t)m->missed_pairs,
+	    "worst", json_pairs(ev, m->missed_links, m->nmissed_links));
+	if (o == NULL)
+		return err_set(e, ERR_SOFTWARE, "cannot build the JSON report");
+	if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = err_set(e, ERR_IO, "cannot write the report");
+	else
+		fputc('\n', stdout);
+	json_decref(o);
+	return rc;
+}
+
+int
+cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "truth", required_argument, NULL, 't' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "worst", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *path = NULL;
+	struct eval ev;
+	struct err e;
+	char *end;
+	int c, rc = 0;
+
+	err_clear(&e);
+	memset(&ev, 0, sizeof(ev));
+	metrics_init(&ev.m);
+	ev.worst = EVAL_WORST_DEFAULT;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:t:r:jw:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			ev.truth_path = optarg;
+			break;
+		case 'r':
+			errno = 0;
+			ev.run_id = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    ev.run_id <= 0) {
+				fprintf(stderr, "svod eval: --run: not a run "
+				    "id: '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'j':
+			ev.json = true;
+			break;
+		case 'w': {
+			long long k;
+
+			errno = 0;
+			k = strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    k < 0 || k > 1000000) {
+				fprintf(stderr, "svod eval: --worst: not a "
+				    "count from 0 to 1000000: '%s'\n", optarg);
+				return EX_USAGE;
+			}
+			ev.worst = (size_t)k;
+			break;
+		}
+		case 'h':
+			fputs(eval_usage, stdout);
+			return EX_OK;
+		default:
+			fputs(eval_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (path == NULL || ev.truth_path == NULL || optind != argc) {
+		fputs(eval_usage, stderr);
+		return EX_USAGE;
+	}
+	/* The truth file first: a missing one needs no database. */
+	if ((rc = eval_truth_load(&ev, &e)) != 0)
+		goto out;
+	if ((rc = config_load(path, &ev.cfg, &e)) != 0) {
+		rc = ERR_CONFIG;	/* a missing file too: exit 78 */
+		goto out;
+	}
+	if ((rc = pgconn_open(ev.cfg->database, &ev.conn, &e)) != 0)
+		goto out;
+	/* One snapshot: a publish meanwhile cannot mix two nights. */
+	if ((rc = pgconn_exec(ev.conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+	    "READ ONLY", &e)) != 0)
+		goto out;
+	if ((rc = eval_find_run(&ev, &e)) != 0)
+		goto out;
+	if ((rc = eval_read_links(&ev, &e)) != 0)
+		goto out;
+	pgconn_exec(ev.conn, "COMMIT", NULL);
+	if ((rc = eval_score_all(&ev, &e)) != 0)
+		goto out;
+	log_info("run %lld: %zu records evaluated, %zu in the run only, "
+	    "%zu in truth only", ev.run_id, ev.m.records, ev.run_only.total,
+	    ev.truth_only.total);
+	if (ev.json)
+		rc = eval_print_json(&ev, &e);
+	else
+		eval_print_text(&ev);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = err_set(&e, ERR_IO, "cannot write the report");
+out:
+	metrics_release(&ev.m);
+	free(ev.recs);
+	free(ev.lrows);
+	PQclear(ev.links);
+	for (size_t i = 0; i < ev.ntruth; i++) {
+		free(ev.truth[i].feed);
+		free(ev.truth[i].key);
+		free(ev.truth[i].person);
+	}
+	free(ev.truth);
+	if (ev.conn != NULL)
+		pgconn_close(ev.conn);
+	config_free(ev.cfg);
+	if (rc != 0) {
+		err_print(&e);
+		return err_exit_status(rc);
+	}
+	return EX_OK;
+}
