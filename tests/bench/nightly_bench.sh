@@ -158,9 +158,9 @@ while [ "$i" -le "$runs" ]; do
 	# Stage seconds from svod's summary.
 	ext=$(awk '$1 == "total" { print $NF; exit }' "$out")
 	mat=$(awk '$1 == "match" && NF == 4 { print $4 }' "$out")
-	lod=$(awk '$1 == "load" && NF == 3 { print $3 }' "$out")
+	lod=$(awk '$1 == "load" && $2 == "(rows)" { print $4 }' "$out")
 	pub=$(awk '$1 == "publish" { print $2 }' "$out")
-	held=$(sed -n 's/.*(locks held \([0-9.]*\) ms).*/\1/p' "$out")
+	held=$(sed -n 's/.*(locks held \([0-9.]*\) ms[,)].*/\1/p' "$out")
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":");
 	    s = 0; for (k = 1; k <= n; k++) s = s * 60 + p[k]; print s }' \
 	    "$work/time.$i")
