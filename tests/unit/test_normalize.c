@@ -35,63 +35,7 @@
 
 #include "etl/err.h"
 #include "matchers/normalize.h"
-
-#define LINE_MAX_BYTES	4096
-
-struct case_file {
-	FILE	*fp;
-	const char *path;
-	int	 lineno;	/* of the last line read */
-	int	 input_line;	/* line of the current case's input */
-};
-
-static void
-case_open(struct case_file *cf, const char *path)
-{
-	cf->path = path;
-	cf->lineno = 0;
-	cf->fp = fopen(path, "r");
-	if (cf->fp == NULL)
-		fail_msg("cannot open %s (run from the repository root)",
-		    path);
-}
-
-/* Read one line without its newline. Returns 0 at end of file. */
-static int
-read_line(struct case_file *cf, char *buf, size_t cap)
-{
-	size_t n;
-
-	if (fgets(buf, (int)cap, cf->fp) == NULL)
-		return 0;
-	cf->lineno++;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	else if (!feof(cf->fp))
-		fail_msg("%s:%d: line too long", cf->path, cf->lineno);
-	return 1;
-}
-
-/* Next case: input and expected lines. Returns 0 at end of file. */
-static int
-case_next(struct case_file *cf, char *in, char *exp)
-{
-	char blank[LINE_MAX_BYTES];
-
-	do {
-		if (!read_line(cf, in, LINE_MAX_BYTES))
-			return 0;
-	} while (in[0] == '#' || in[0] == '\0');
-	cf->input_line = cf->lineno;
-	if (!read_line(cf, exp, LINE_MAX_BYTES))
-		fail_msg("%s:%d: input without expected line", cf->path,
-		    cf->lineno);
-	if (read_line(cf, blank, sizeof(blank)) && blank[0] != '\0')
-		fail_msg("%s:%d: expected a blank line after a case",
-		    cf->path, cf->lineno);
-	return 1;
-}
+#include "cases.h"
 
 static int
 hexval(int c)
@@ -242,7 +186,7 @@ test_name_cases(void **state)
 		    n.forename[0] == '\0' && n.surname[0] == '\0' &&
 		    n.middles[0] == '\0');
 	}
-	fclose(cf.fp);
+	case_close(&cf);
 	assert_true(cases >= 40);
 	assert_int_equal(failed, 0);
 }
@@ -272,7 +216,7 @@ test_postcode_cases(void **state)
 			failed++;
 		}
 	}
-	fclose(cf.fp);
+	case_close(&cf);
 	assert_int_equal(failed, 0);
 }
 
@@ -294,7 +238,7 @@ test_nino_cases(void **state)
 			failed++;
 		}
 	}
-	fclose(cf.fp);
+	case_close(&cf);
 	assert_int_equal(failed, 0);
 }
 
@@ -323,7 +267,7 @@ test_dob_cases(void **state)
 			failed++;
 		}
 	}
-	fclose(cf.fp);
+	case_close(&cf);
 	assert_int_equal(failed, 0);
 }
 

@@ -19,64 +19,7 @@
 #include <string.h>
 
 #include "matchers/phonetic.h"
-
-#define LINE_MAX_BYTES	4096
-
-struct case_file {
-	FILE	*fp;
-	const char *path;
-	int	 lineno;	/* of the last line read */
-	int	 input_line;	/* line of the current case's input */
-};
-
-/* A missing case file fails the test: cases are never skipped. */
-static void
-case_open(struct case_file *cf, const char *path)
-{
-	cf->path = path;
-	cf->lineno = 0;
-	cf->fp = fopen(path, "r");
-	if (cf->fp == NULL)
-		fail_msg("cannot open %s (run from the repository root)",
-		    path);
-}
-
-/* Read one line without its newline. Returns 0 at end of file. */
-static int
-read_line(struct case_file *cf, char *buf, size_t cap)
-{
-	size_t n;
-
-	if (fgets(buf, (int)cap, cf->fp) == NULL)
-		return 0;
-	cf->lineno++;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	else if (!feof(cf->fp))
-		fail_msg("%s:%d: line too long", cf->path, cf->lineno);
-	return 1;
-}
-
-/* Next case: input and expected lines. Returns 0 at end of file. */
-static int
-case_next(struct case_file *cf, char *in, char *exp)
-{
-	char blank[LINE_MAX_BYTES];
-
-	do {
-		if (!read_line(cf, in, LINE_MAX_BYTES))
-			return 0;
-	} while (in[0] == '#' || in[0] == '\0');
-	cf->input_line = cf->lineno;
-	if (!read_line(cf, exp, LINE_MAX_BYTES))
-		fail_msg("%s:%d: input without expected line", cf->path,
-		    cf->lineno);
-	if (read_line(cf, blank, sizeof(blank)) && blank[0] != '\0')
-		fail_msg("%s:%d: expected a blank line after a case",
-		    cf->path, cf->lineno);
-	return 1;
-}
+#include "cases.h"
 
 static void
 test_dmetaphone_cases(void **state)
@@ -98,7 +41,7 @@ test_dmetaphone_cases(void **state)
 			failed++;
 		}
 	}
-	fclose(cf.fp);
+	case_close(&cf);
 	assert_true(cases >= 40);
 	assert_int_equal(failed, 0);
 }
