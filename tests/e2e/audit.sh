@@ -13,39 +13,18 @@
 # usage: tests/e2e/audit.sh BUILD_DIR [--update]
 # --update rewrites the expected files from this run (review the diff
 # before committing it: a change there is a change in published output).
+# requires: postgresql
 set -u
-build=${1:-build}
+top=$(pwd)
+. "$top/tests/lib/e2e.sh"
 update=0
 [ "${2:-}" = --update ] && update=1
-case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
-top=$(pwd)
 expected=$top/fixtures/borough/expected
 views="debt_line resident_debt moratorium"
-n=0
-fails=0
-tmp=$(mktemp -d /tmp/svod-audit-XXXXXX)
-chmod 755 "$tmp"
-pg="$tmp/pg"
 
-cleanup() {
-	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+ok_clear=1
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 20
-	fi
-	: >"$tmp/out"
-}
-
+# Errors to stderr here: the digests query sends them to $tmp/out.
 sql() { psql -X -q -At -h "$pg/run" -U postgres -d svod -c "$1"; }
 
 # Compare a produced file with its expected one; on a difference show
@@ -68,21 +47,9 @@ same() {
 	return 1
 }
 
-sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
-ok $? "private PostgreSQL starts"
-mkdir -p "$tmp/state" "$tmp/keys"
-cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
-chmod 600 "$tmp/keys/test.key"
-cat > "$tmp/svod.ini" <<INI
-[job]
-inbox = $top/fixtures/borough
-key_file = $tmp/keys/test.key
-rejects_dir = $tmp/state/rejects
-database = host=$pg/run dbname=svod user=postgres
-as_of = 2026-11-30
-INI
-"$svod" init --config "$tmp/svod.ini" >"$tmp/out" 2>&1
-ok $? "svod init"
+start_db
+write_config "$tmp/svod.ini"
+init_db
 "$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
 ok $? "svod nightly publishes the committed borough"
 run=$(sql "SELECT run_id FROM svod.published")

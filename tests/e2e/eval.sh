@@ -6,56 +6,20 @@
 # scores lower, --json parses, no surname of the borough is printed, and
 # the usage, missing-truth and no-published-run exits.
 # usage: tests/e2e/eval.sh BUILD_DIR
+# requires: postgresql
 set -u
-build=${1:-build}
-case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
 top=$(pwd)
-n=0
-fails=0
-tmp=$(mktemp -d /tmp/svod-eval-XXXXXX)
-chmod 755 "$tmp"
-pg="$tmp/pg"
+. "$top/tests/lib/e2e.sh"
 truth="$top/fixtures/borough/truth.csv"
-
-cleanup() {
-	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 20
-	fi
-}
 
 # The value after "LABEL:" in a text report.
 figure() { sed -n "s/^$1: *\([0-9.]*\).*/\1/p" "$2" | head -n 1; }
 # awk test on numbers: e.g. check "$p >= 0.99".
 check() { awk "BEGIN { exit !($1) }"; }
 
-sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
-ok $? "private PostgreSQL starts"
-mkdir -p "$tmp/state" "$tmp/keys"
-cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
-chmod 600 "$tmp/keys/test.key"
-cat > "$tmp/svod.ini" <<INI
-[job]
-inbox = $top/fixtures/borough
-key_file = $tmp/keys/test.key
-rejects_dir = $tmp/state/rejects
-database = host=$pg/run dbname=svod user=postgres
-as_of = 2026-11-30
-keep_runs = 3
-INI
-"$svod" init --config "$tmp/svod.ini" >"$tmp/out" 2>&1
-ok $? "svod init"
+start_db
+write_config "$tmp/svod.ini" "" "" "keep_runs = 3"
+init_db
 
 "$svod" eval --config "$tmp/svod.ini" --truth "$truth" >"$tmp/out" 2>&1
 [ $? -eq 66 ] && grep -q 'no run is published' "$tmp/out"

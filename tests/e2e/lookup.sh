@@ -8,56 +8,21 @@
 # server's log, with every statement logged while the token look-ups ran.
 # Expected residents come from SQL on the link table, never by hand.
 # usage: tests/e2e/lookup.sh BUILD_DIR
+# requires: postgresql
 set -u
-build=${1:-build}
-case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
 top=$(pwd)
-n=0
-fails=0
-tmp=$(mktemp -d /tmp/svod-lookup-XXXXXX)
-chmod 755 "$tmp"
-pg="$tmp/pg"
+. "$top/tests/lib/e2e.sh"
 fx="$top/fixtures/borough"
 
-cleanup() {
-	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
+ok_err_tail=5
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 20
-		[ -f "$tmp/err" ] && sed 's/^/#   ! /' "$tmp/err" | tail -n 5
-	fi
-}
-
-sql() { psql -X -q -At -h "$pg/run" -U postgres -d svod -c "$1" 2>&1; }
 lookup() {
 	"$svod" lookup --config "$tmp/svod.ini" "$@" >"$tmp/out" 2>"$tmp/err"
 }
 
-sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
-ok $? "private PostgreSQL starts"
-mkdir -p "$tmp/state" "$tmp/keys"
-cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
-chmod 600 "$tmp/keys/test.key"
-cat > "$tmp/svod.ini" <<INI
-[job]
-inbox = $fx
-key_file = $tmp/keys/test.key
-rejects_dir = $tmp/state/rejects
-database = host=$pg/run dbname=svod user=postgres
-as_of = 2026-11-30
-INI
-"$svod" init --config "$tmp/svod.ini" >"$tmp/out" 2>&1
-ok $? "svod init"
+start_db
+write_config "$tmp/svod.ini" "$fx"
+init_db
 "$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
 ok $? "svod nightly publishes the borough"
 

@@ -8,22 +8,17 @@
 # ("locks held N ms" in svod's summary). Half the readers connect for each
 # read, half keep a session open and read every 20 ms.
 # usage: tests/e2e/readers.sh BUILD_DIR   (env: READERS, READ_SECONDS)
+# requires: postgresql
 set -u
-build=${1:-build}
-case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
 top=$(pwd)
+. "$top/tests/lib/e2e.sh"
 readers=${READERS:-8}
 limit=${READ_SECONDS:-20}
-n=0
-fails=0
-tmp=$(mktemp -d /tmp/svod-readers-XXXXXX)
-chmod 755 "$tmp"
-pg="$tmp/pg"
 pids=""
 
-cleanup() {
-	# Stop the readers (they also stop by themselves on the stop file or
-	# after READ_SECONDS), then the server.
+# Stop the readers (they also stop by themselves on the stop file or
+# after READ_SECONDS); the library's cleanup then stops the server.
+cleanup_hook() {
 	: >"$tmp/stop" 2>/dev/null
 	for p in $pids; do
 		kill "$p" 2>/dev/null
@@ -31,24 +26,7 @@ cleanup() {
 	for p in $pids; do
 		wait "$p" 2>/dev/null
 	done
-	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 20
-	fi
-}
-
-sql() { psql -X -q -At -h "$pg/run" -U postgres -d svod -c "$1" 2>&1; }
 
 # One read: both adviser views in one statement (one snapshot), so that a
 # read is (residents, sum of resident totals, debt lines, sum of balances).
@@ -116,11 +94,7 @@ nightly() {
 	return $rc
 }
 
-sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
-ok $? "private PostgreSQL starts"
-mkdir -p "$tmp/state" "$tmp/keys" "$tmp/inbox-b"
-cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
-chmod 600 "$tmp/keys/test.key"
+start_db "$tmp/inbox-b"
 
 # Night B: the committed borough with every council tax balance one pound
 # higher. The balance is the fourth field from the end (the fields after
@@ -140,19 +114,10 @@ for night in a b; do
 	inbox=$top/fixtures/borough
 	[ $night = b ] && inbox=$tmp/inbox-b
 	# keep_runs = 2: old run schemas are dropped while the readers read.
-	cat >"$tmp/svod-$night.ini" <<INI
-[job]
-inbox = $inbox
-key_file = $tmp/keys/test.key
-rejects_dir = $tmp/state/rejects
-database = host=$pg/run dbname=svod user=postgres
-as_of = 2026-11-30
-keep_runs = 2
-INI
+	write_config "$tmp/svod-$night.ini" "$inbox" "" "keep_runs = 2"
 done
 
-"$svod" init --config "$tmp/svod-a.ini" >"$tmp/out" 2>&1
-ok $? "svod init"
+init_db "$tmp/svod-a.ini"
 sql "CREATE ROLE svod_test_adviser LOGIN IN ROLE svod_adviser" >"$tmp/out"
 ok $? "a login role for the advisers"
 

@@ -7,35 +7,12 @@
 # replay fail naming the feed, a different key refused, and ids reported
 # as not replayable once the previous night's schema is gone.
 # usage: tests/e2e/replay.sh BUILD_DIR
+# requires: postgresql
 set -u
-build=${1:-build}
-case $build in /*) svod=$build/svod ;; *) svod=$(pwd)/$build/svod ;; esac
 top=$(pwd)
-n=0
-fails=0
-tmp=$(mktemp -d /tmp/svod-replay-XXXXXX)
-chmod 755 "$tmp"
-pg="$tmp/pg"
+. "$top/tests/lib/e2e.sh"
 
-cleanup() {
-	sh "$top/tests/db/pg.sh" stop "$pg" >/dev/null 2>&1
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-		[ -f "$tmp/out" ] && sed 's/^/#   | /' "$tmp/out" | tail -n 25
-	fi
-}
-
-sql() { psql -X -q -At -h "$pg/run" -U postgres -d svod -c "$1" 2>&1; }
+ok_tail=25
 
 # The state a replay must never change.
 published() {
@@ -50,29 +27,15 @@ published() {
 	FROM svod.published p"
 }
 
-sh "$top/tests/db/pg.sh" --no-fsync start "$pg" >"$tmp/out" 2>&1
-ok $? "private PostgreSQL starts"
-mkdir -p "$tmp/state" "$tmp/keys" "$tmp/inbox"
-cp "$top/fixtures/keys/test.key" "$tmp/keys/test.key"
-chmod 600 "$tmp/keys/test.key"
+start_db "$tmp/inbox"
 cp "$top"/fixtures/borough/*.csv "$top"/fixtures/borough/*.xml "$tmp/inbox/"
 config() {
-	# $1: file, $2: inbox, $3: key file
-	cat > "$1" <<INI
-[job]
-inbox = $2
-key_file = $3
-rejects_dir = $tmp/state/rejects
-database = host=$pg/run dbname=svod user=postgres
-as_of = 2026-11-30
-keep_runs = 5
-${4:-}
-INI
+	# $1: file, $2: inbox, $3: key file, $4: an extra line
+	write_config "$1" "$2" "$3" "keep_runs = 5" "${4:-}"
 }
 config "$tmp/svod.ini" "$top/fixtures/borough" "$tmp/keys/test.key"
 config "$tmp/inbox.ini" "$tmp/inbox" "$tmp/keys/test.key"
-"$svod" init --config "$tmp/svod.ini" >"$tmp/out" 2>&1
-ok $? "svod init"
+init_db
 
 "$svod" nightly --config "$tmp/svod.ini" >"$tmp/out" 2>&1
 ok $? "first nightly run publishes"
