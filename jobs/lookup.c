@@ -914,6 +914,9 @@ lookup_run(struct lookup *lk, const char *fingerprint, struct err *e)
 
 	if ((rc = pgconn_open(lk->cfg->database, &lk->conn, e)) != 0)
 		return rc;
+	/* JIT costs more than it saves on the views' one-resident plans. */
+	if ((rc = lookup_exec(lk, "SET jit = off", e)) != 0)
+		return rc;
 	/* One snapshot for every query: a publish cannot fall between. */
 	if ((rc = lookup_exec(lk, "BEGIN ISOLATION LEVEL REPEATABLE READ "
 	    "READ ONLY", e)) != 0)
