@@ -1342,22 +1342,7 @@ nightly_release(struct nightly *n, int rc)
 	arena_release(&n->keys);
 }
 
-/*
- * svod replay (jobs/replay.c) runs a past night again through this same
- * code. The caller sets cfg's feeds, input files and as-of date from the
- * original's manifest. The run goes into the scratch schema 'schema',
- * recorded in svod.run with status 'replay', and is never published: no
- * lock is taken (a replay must not hold up a night), and svod.resident,
- * its history and the review queue are left alone. Resident ids are
- * inherited from the links in 'prev_schema' ("" for none: the run the
- * original inherited from) and new ones numbered from 'first_new_id', as
- * in the original. *run_id is the replay's run (0 if none was recorded).
- * Returns 0 or an error described in e.
- */
-int	 nightly_replay(struct config *cfg, const char *schema,
-	    const char *prev_schema, uint64_t first_new_id, long long *run_id,
-	    struct err *e);
-
+/* See jobs/jobs.h. */
 int
 nightly_replay(struct config *cfg, const char *schema,
     const char *prev_schema, uint64_t first_new_id, long long *run_id,

@@ -53,14 +53,6 @@
 #include "etl/xalloc.h"
 #include "jobs/jobs.h"
 
-/*
- * Defined in jobs/nightly.c, which has no header of its own; the comment
- * there says what it does. Keep the two declarations identical.
- */
-int	 nightly_replay(struct config *cfg, const char *schema,
-	    const char *prev_schema, uint64_t first_new_id, long long *run_id,
-	    struct err *e);
-
 /* Exit status when the replay ran but its result is not identical. */
 #define REPLAY_DIFFERENT 1
 
