@@ -50,10 +50,11 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "\n"
 	    "Run 'svod <command> --help' for a command's options.\n"
-	    "Exit status: 0 ok, 64 usage, 65 data rejected beyond the budget\n"
-	    "or a bad file, 66 input missing, 69 database unavailable,\n"
-	    "70 internal error, 74 I/O error, 75 another run holds the lock,\n"
-	    "78 bad configuration or key file.\n");
+	    "Exit status: 0 ok, 1 lookup found no one or replay found a\n"
+	    "difference, 64 usage, 65 data rejected beyond the budget or a bad\n"
+	    "file, 66 input missing, 69 database unavailable, 70 internal error,\n"
+	    "73 cannot create output, 74 I/O error, 75 another run holds the\n"
+	    "lock, 78 bad configuration or key file.\n");
 }
 
 int
