@@ -43,6 +43,9 @@ enum config_key {
 	KEY_MAX_REJECT_PCT,
 	KEY_KEEP_RUNS,
 	KEY_CARRY_FORWARD,
+	KEY_MATCHER,
+	KEY_MATCH_PCT,
+	KEY_REVIEW_PCT,
 	KEY_FILE,
 	KEY_SCHEMA,
 	KEY_ENABLED,
@@ -67,6 +70,9 @@ static const struct {
 	[KEY_MAX_REJECT_PCT] = { "max_reject_pct", IN_JOB | IN_FEED },
 	[KEY_KEEP_RUNS] = { "keep_runs", IN_JOB },
 	[KEY_CARRY_FORWARD] = { "carry_forward", IN_JOB },
+	[KEY_MATCHER] = { "matcher", IN_JOB },
+	[KEY_MATCH_PCT] = { "match_probability", IN_JOB },
+	[KEY_REVIEW_PCT] = { "review_probability", IN_JOB },
 	[KEY_FILE] = { "file", IN_FEED },
 	[KEY_SCHEMA] = { "schema", IN_FEED },
 	[KEY_ENABLED] = { "enabled", IN_FEED },
@@ -89,6 +95,8 @@ static const unsigned money_bits[] = { 0, CONFIG_MONEY_POUND,
 #define EXPECT_DATES	"expected a list of iso, dmy or dmy_dash"
 #define EXPECT_MONEY	"expected a list of plain, pound or thousands"
 #define EXPECT_TEXT	"expected a non-empty value"
+#define EXPECT_MATCHER	"expected deterministic or probabilistic"
+#define EXPECT_PROB	"expected a probability in percent, from 0 to 100"
 #define EXPECT_XML \
 	"expected an XML path of letters, digits and _ - / @ [ ]"
 
@@ -442,6 +450,23 @@ config_job_key(struct config_parse *p, const char *name, const char *value)
 		if (!config_parse_bool(value, &cfg->carry_forward))
 			return config_bad_value(p, name, value, EXPECT_BOOL);
 		return 1;
+	case KEY_MATCHER:
+		if (strcmp(value, "deterministic") == 0)
+			cfg->probabilistic = false;
+		else if (strcmp(value, "probabilistic") == 0)
+			cfg->probabilistic = true;
+		else
+			return config_bad_value(p, name, value,
+			    EXPECT_MATCHER);
+		return 1;
+	case KEY_MATCH_PCT:
+		if (!config_parse_pct(value, &cfg->match_pct))
+			return config_bad_value(p, name, value, EXPECT_PROB);
+		return 1;
+	case KEY_REVIEW_PCT:
+		if (!config_parse_pct(value, &cfg->review_pct))
+			return config_bad_value(p, name, value, EXPECT_PROB);
+		return 1;
 	}
 	return config_shared_key(p, k, value, &p->date_formats,
 	    &p->money_formats, &p->max_rejects, &p->max_reject_pct);
@@ -746,6 +771,12 @@ config_finish(struct config_parse *p)
 		    "section '[job]'");
 		return ERR_CONFIG;
 	}
+	if (cfg->review_pct > cfg->match_pct) {
+		config_fail_at(p, p->job_line[KEY_REVIEW_PCT],
+		    "review_probability (%g) is above match_probability (%g) "
+		    "in section '[job]'", cfg->review_pct, cfg->match_pct);
+		return ERR_CONFIG;
+	}
 	if (cfg->rejects_dir == NULL)
 		cfg->rejects_dir = config_join(cfg->dir, "rejects");
 	if (!cfg->as_of_set) {
@@ -809,6 +840,8 @@ config_new(const char *path)
 
 	cfg->path = xstrdup(path);
 	cfg->keep_runs = 7;
+	cfg->match_pct = 99.0;
+	cfg->review_pct = 50.0;
 	for (size_t i = 0; i < FEED_COUNT; i++) {
 		struct config_feed *cf = &cfg->feeds[i];
 

@@ -14,6 +14,9 @@
  *   max_reject_pct = 0           ; default budget per feed (percent)
  *   keep_runs = 7                ; runs kept in the database
  *   carry_forward = false        ; missing feed: fail, or reuse last data
+ *   matcher = deterministic      ; or probabilistic (experimental)
+ *   match_probability = 99       ; probabilistic: link at or above (%)
+ *   review_probability = 50      ; probabilistic: review band from (%)
  *
  *   [feed council_tax]           ; one per feed; a feed with no section
  *   file = ct_*.csv              ;   uses its defaults (feed.h)
@@ -76,6 +79,9 @@ struct config {
 	bool	 as_of_set;		/* given in the file (or overridden) */
 	int	 keep_runs;		/* >= 1 */
 	bool	 carry_forward;
+	bool	 probabilistic;		/* matcher: false = deterministic */
+	double	 match_pct;		/* probabilistic: link at or above */
+	double	 review_pct;		/* probabilistic: review band from */
 	struct config_feed feeds[FEED_COUNT];
 };
 

@@ -127,6 +127,13 @@ static const struct bad_case bad_cases[] = {
 	    NULL },
 	{ "bad_long_line.ini", ERR_CONFIG,
 	    DIR "bad_long_line.ini:4: line longer than 198 bytes", NULL },
+	{ "bad_matcher.ini", ERR_CONFIG,
+	    DIR "bad_matcher.ini:4: bad value for key 'matcher' in section "
+	    "'[job]': expected deterministic or probabilistic",
+	    "value: 'fuzzy'" },
+	{ "bad_review_above_match.ini", ERR_CONFIG,
+	    DIR "bad_review_above_match.ini:6: review_probability (95) is "
+	    "above match_probability (90) in section '[job]'", NULL },
 	{ "does_not_exist.ini", ERR_NOINPUT,
 	    "cannot open configuration file '" DIR "does_not_exist.ini': "
 	    "No such file or directory", NULL },
@@ -284,6 +291,24 @@ test_defaults(void **state)
 			    d->layout == FEED_XML ? d->fields[j].xml_path :
 			    d->fields[j].name);
 	}
+	config_free(cfg);
+}
+
+/* The matcher and its thresholds; deterministic by default. */
+static void
+test_matcher(void **state)
+{
+	struct config *cfg = load_ok(DIR "good_probabilistic.ini");
+
+	(void)state;
+	assert_true(cfg->probabilistic);
+	assert_true(cfg->match_pct == 99.5);
+	assert_true(cfg->review_pct == 40.0);
+	config_free(cfg);
+	cfg = load_ok(DIR "good_minimal.ini");
+	assert_false(cfg->probabilistic);
+	assert_true(cfg->match_pct == 99.0);
+	assert_true(cfg->review_pct == 50.0);
 	config_free(cfg);
 }
 
@@ -461,7 +486,7 @@ test_free_null(void **state)
 	config_free(NULL);
 }
 
-#define NGOOD 11
+#define NGOOD 12
 
 int
 main(void)
@@ -471,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_job_after_feed),
 		cmocka_unit_test(test_pct_only),
+		cmocka_unit_test(test_matcher),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_columns_swap),
 		cmocka_unit_test(test_relative_paths),
