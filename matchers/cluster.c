@@ -8,11 +8,18 @@
  * Sorting is by LSD radix (stable), which keeps the nightly run linear:
  * records by (feed, key) in 16-byte chunks, tokens by 32 bits of their
  * XXH3 hash (a hash bucket may hold different tokens: they are told apart
- * by comparing all 16 bytes), overlaps by packed integers.
+ * by comparing all 16 bytes), overlaps by packed integers, scored links
+ * by (weight, pair) and cannot-link ends by pair.
+ *
+ * Cannot-links live by rank as adjacency lists (cstart, cadj, each list
+ * sorted); each union-find root keeps a circular list (chead, cnext) of
+ * its records that have any, and their number of ends (cdeg). Joining two
+ * roots splices their lists in O(1); the check walks the smaller side.
  */
 #include "matchers/cluster.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +30,7 @@
 #define NONE		UINT32_MAX
 #define SLOTS		6	/* the five rules, then DOB */
 #define SLOT_DOB	5
+#define SLOT_SCORED	SLOTS	/* rule[] of a record joined by a scored link */
 #define RULE_MASK	((1u << CLUSTER_RULES) - 1)
 #define SMALL_SORT	32	/* runs shorter than this: insertion sort */
 
@@ -45,6 +53,12 @@ struct facts {
 	uint32_t dob[CLUSTER_FEEDS];
 };
 
+/* A scored link or a cannot-link, by input index, as added. */
+struct pair {
+	uint32_t a, b;
+	double	 w;		/* the weight; 0 for a cannot-link */
+};
+
 struct cluster {
 	size_t	 cap;		/* records allowed */
 	size_t	 n;		/* records added */
@@ -59,6 +73,9 @@ struct cluster {
 	/* tok[s][i]: slot s of record i; freed after cluster_run. */
 	unsigned char (*tok[SLOTS])[PSEUDONYM_TOKEN_LEN];
 	uint32_t *rank;		/* input index -> rank */
+	/* Added pairs; freed after cluster_run. */
+	struct pair *slinks, *cannot;
+	size_t	 nslinks, slinks_cap, ncannot, cannot_cap;
 
 	/* By rank. */
 	uint32_t *order;	/* rank -> input index */
@@ -67,6 +84,13 @@ struct cluster {
 	struct facts *facts;	/* valid at roots */
 	uint32_t *cl;		/* cluster index */
 	int8_t	*rule;		/* strongest slot linking it, or -1 */
+	double	*lweight;	/* strongest scored link; NULL: none added */
+	/* Cannot-links (see the top); NULL when none; freed after run. */
+	uint32_t *cstart;	/* rank r's partners: cadj[cstart[r]..[r+1]] */
+	uint32_t *cadj;
+	uint32_t *chead;	/* at roots: a record with partners, or NONE */
+	uint32_t *cnext;	/* circular, within one root's records */
+	uint32_t *cdeg;		/* at roots: cannot-link ends held */
 
 	/* By cluster. */
 	size_t	 nclusters;
@@ -142,6 +166,15 @@ free_run_state(struct cluster *c)
 	free(c->facts);
 	c->parent = c->size = NULL;
 	c->facts = NULL;
+	free(c->slinks);
+	free(c->cannot);
+	c->slinks = c->cannot = NULL;
+	free(c->cstart);
+	free(c->cadj);
+	free(c->chead);
+	free(c->cnext);
+	free(c->cdeg);
+	c->cstart = c->cadj = c->chead = c->cnext = c->cdeg = NULL;
 }
 
 void
@@ -158,6 +191,7 @@ cluster_free(struct cluster *c)
 	free(c->order);
 	free(c->cl);
 	free(c->rule);
+	free(c->lweight);
 	free(c->first);
 	free(c->noid);
 	free(c->lstart);
@@ -204,6 +238,64 @@ cluster_add(struct cluster *c, const struct cluster_rec *r, struct err *e)
 	}
 	c->have[i] = have;
 	c->n++;
+	return 0;
+}
+
+/* Check a pair of records for cluster_add_link / _cannot_link. */
+static int
+check_pair(const struct cluster *c, const char *what, uint32_t a, uint32_t b,
+    size_t have, struct err *e)
+{
+	assert(!c->ran);
+	if (a >= c->n || b >= c->n)
+		return err_set(e, ERR_DATA, "%s %u-%u: only %zu records were "
+		    "added", what, a, b, c->n);
+	if (a == b)
+		return err_set(e, ERR_DATA, "%s of record %u to itself", what,
+		    a);
+	/* Counts fit in 32 bits (sort payloads, cannot-link ends). */
+	if (have >= UINT32_MAX / 2)
+		return err_set(e, ERR_LIMIT, "too many %ss (%zu)", what, have);
+	return 0;
+}
+
+static void
+push_pair(struct pair **ap, size_t *np, size_t *capp, struct pair p)
+{
+	if (*np == *capp) {
+		*capp = 2 * *capp + 64;
+		*ap = xreallocarray(*ap, *capp, sizeof **ap);
+	}
+	(*ap)[(*np)++] = p;
+}
+
+int
+cluster_add_link(struct cluster *c, uint32_t a, uint32_t b, double weight,
+    struct err *e)
+{
+	int rc;
+
+	if ((rc = check_pair(c, "scored link", a, b, c->nslinks, e)) != 0)
+		return rc;
+	if (isnan(weight))
+		return err_set(e, ERR_DATA, "scored link %u-%u has no weight",
+		    a, b);
+	/* -0.0 and 0.0 are one weight: make them one bit pattern. */
+	push_pair(&c->slinks, &c->nslinks, &c->slinks_cap,
+	    (struct pair){ a, b, weight + 0.0 });
+	return 0;
+}
+
+int
+cluster_add_cannot_link(struct cluster *c, uint32_t a, uint32_t b,
+    struct err *e)
+{
+	int rc;
+
+	if ((rc = check_pair(c, "cannot-link", a, b, c->ncannot, e)) != 0)
+		return rc;
+	push_pair(&c->cannot, &c->ncannot, &c->cannot_cap,
+	    (struct pair){ a, b, 0 });
 	return 0;
 }
 
@@ -508,22 +600,80 @@ merge_facts(struct facts *into, const struct facts *from)
 	}
 }
 
-/* Join the clusters of ranks a and b, or record the refusal. */
-static bool
-try_union(struct cluster *c, uint32_t a, uint32_t b, int s)
+/* The rule value of slot s, or of a scored link. */
+static int
+slot_rule(int s)
 {
-	uint32_t ra = find(c->parent, a), rb = find(c->parent, b), t;
+	return s == SLOT_SCORED ? CLUSTER_RULE_SCORED : slot_purpose[s];
+}
+
+/*
+ * Would joining roots ra and rb put a cannot-link pair into one cluster?
+ * Then *xp (in ra's cluster) and *yp (in rb's) get the pair: the first
+ * found walking the side with fewer cannot-link ends (ties: the smaller
+ * root), its records in list order, each one's partners in rank order.
+ */
+static bool
+cannot_clash(struct cluster *c, uint32_t ra, uint32_t rb, uint32_t *xp,
+    uint32_t *yp)
+{
+	uint32_t side = ra, other = rb, x, y;
+	size_t j;
+
+	if (c->cdeg == NULL || c->cdeg[ra] == 0 || c->cdeg[rb] == 0)
+		return false;
+	if (c->cdeg[rb] < c->cdeg[ra] ||
+	    (c->cdeg[rb] == c->cdeg[ra] && rb < ra)) {
+		side = rb;
+		other = ra;
+	}
+	x = c->chead[side];
+	do {
+		for (j = c->cstart[x]; j < c->cstart[x + 1]; j++) {
+			y = c->cadj[j];
+			if (find(c->parent, y) != other)
+				continue;
+			*xp = side == ra ? x : y;
+			*yp = side == ra ? y : x;
+			return true;
+		}
+		x = c->cnext[x];
+	} while (x != c->chead[side]);
+	return false;
+}
+
+static void
+add_refusal(struct cluster *c, struct cluster_refusal rf)
+{
+	if (c->nrefs == c->refs_cap) {
+		c->refs_cap = 2 * c->refs_cap + 64;
+		c->refs = xreallocarray(c->refs, c->refs_cap,
+		    sizeof *c->refs);
+	}
+	c->refs[c->nrefs++] = rf;
+}
+
+/*
+ * Join the clusters of ranks a and b (by slot s, or SLOT_SCORED with
+ * weight w), or record the refusal.
+ */
+static bool
+try_union(struct cluster *c, uint32_t a, uint32_t b, int s, double w)
+{
+	uint32_t ra = find(c->parent, a), rb = find(c->parent, b), t, x, y;
 	uint8_t feed;
 	int why;
 
 	if ((why = conflict(&c->facts[ra], &c->facts[rb], &feed)) != 0) {
-		if (c->nrefs == c->refs_cap) {
-			c->refs_cap = 2 * c->refs_cap + 64;
-			c->refs = xreallocarray(c->refs, c->refs_cap,
-			    sizeof *c->refs);
-		}
-		c->refs[c->nrefs++] = (struct cluster_refusal){ a, b,
-		    slot_purpose[s], (enum cluster_conflict)why, feed };
+		add_refusal(c, (struct cluster_refusal){ a, b, slot_rule(s),
+		    (enum cluster_conflict)why, feed, NONE, NONE });
+		c->st.refused++;
+		return false;
+	}
+	if (cannot_clash(c, ra, rb, &x, &y)) {
+		add_refusal(c, (struct cluster_refusal){ a, b, slot_rule(s),
+		    CLUSTER_CONFLICT_CANNOT, c->feed[c->order[x]], x, y });
+		c->st.refused_cannot++;
 		return false;
 	}
 	/* Union by size; on a tie the earlier root stays the root. */
@@ -536,13 +686,33 @@ try_union(struct cluster *c, uint32_t a, uint32_t b, int s)
 	c->parent[rb] = ra;
 	c->size[ra] += c->size[rb];
 	merge_facts(&c->facts[ra], &c->facts[rb]);
+	if (c->cdeg != NULL && c->cdeg[rb] != 0) {
+		/* Splice the two circular lists. */
+		if (c->chead[ra] == NONE)
+			c->chead[ra] = c->chead[rb];
+		else {
+			t = c->cnext[c->chead[ra]];
+			c->cnext[c->chead[ra]] = c->cnext[c->chead[rb]];
+			c->cnext[c->chead[rb]] = t;
+		}
+		c->cdeg[ra] += c->cdeg[rb];
+	}
 	if (c->nlinks == c->links_cap) {
 		c->links_cap = 2 * c->links_cap + 64;
 		c->links = xreallocarray(c->links, c->links_cap,
 		    sizeof *c->links);
 	}
-	c->links[c->nlinks++] = (struct cluster_link){ a, b, slot_purpose[s] };
-	c->st.links[s]++;
+	c->links[c->nlinks++] = (struct cluster_link){ a, b, slot_rule(s),
+	    s == SLOT_SCORED ? w : NAN };
+	if (s == SLOT_SCORED) {
+		/* Strongest first: the first weight is the one to keep. */
+		c->st.scored_links++;
+		if (isnan(c->lweight[a]))
+			c->lweight[a] = w;
+		if (isnan(c->lweight[b]))
+			c->lweight[b] = w;
+	} else
+		c->st.links[s]++;
 	if (c->rule[a] < 0)
 		c->rule[a] = (int8_t)s;
 	if (c->rule[b] < 0)
@@ -573,7 +743,7 @@ link_slot(struct cluster *c, int s, const uint32_t *gid, const uint32_t *nxt)
 			for (t = 0; t < nreps && !joined; t++)
 				joined = find(c->parent, reps[t]) == rx;
 			for (t = 0; t < nreps && !joined; t++)
-				joined = try_union(c, reps[t], x, s);
+				joined = try_union(c, reps[t], x, s, NAN);
 			if (joined)
 				continue;
 			if (nreps < CLUSTER_TRY_MAX)
@@ -581,6 +751,93 @@ link_slot(struct cluster *c, int s, const uint32_t *gid, const uint32_t *nxt)
 			else
 				c->st.capped++;
 		}
+	}
+}
+
+/* A 64-bit key whose unsigned order is the order of doubles (not NaN). */
+static uint64_t
+weight_key(double w)
+{
+	uint64_t u;
+
+	memcpy(&u, &w, sizeof u);
+	return u >> 63 ? ~u : u | (uint64_t)1 << 63;
+}
+
+/*
+ * Apply the scored links, strongest first; ties by (smaller rank, larger
+ * rank). Duplicates of a pair sort together and are no-ops after the
+ * first that joins.
+ */
+static void
+link_scored(struct cluster *c)
+{
+	struct skey *sk;
+	uint32_t lo, hi, ra, rb;
+	size_t l, r;
+
+	if (c->nslinks == 0)
+		return;
+	c->lweight = xmalloc((c->n + 1) * sizeof *c->lweight);
+	for (r = 0; r < c->n; r++)
+		c->lweight[r] = NAN;
+	sk = xmalloc(c->nslinks * sizeof *sk);
+	for (l = 0; l < c->nslinks; l++) {
+		ra = c->rank[c->slinks[l].a];
+		rb = c->rank[c->slinks[l].b];
+		lo = ra < rb ? ra : rb;
+		hi = ra < rb ? rb : ra;
+		sk[l] = (struct skey){ ~weight_key(c->slinks[l].w),
+		    (uint64_t)lo << 32 | hi, (uint32_t)l };
+	}
+	skey_sort(sk, c->nslinks);
+	for (l = 0; l < c->nslinks; l++) {
+		lo = (uint32_t)(sk[l].k1 >> 32);
+		hi = (uint32_t)sk[l].k1;
+		if (find(c->parent, lo) == find(c->parent, hi))
+			continue;
+		try_union(c, lo, hi, SLOT_SCORED, c->slinks[sk[l].idx].w);
+	}
+	free(sk);
+}
+
+/* Build the cannot-link lists by rank (see the top), once ranked. */
+static void
+cannot_setup(struct cluster *c)
+{
+	struct skey *sk;
+	uint32_t ra, rb, x;
+	size_t m = 2 * c->ncannot, j, na = 0, r;
+
+	if (c->ncannot == 0)
+		return;
+	sk = xmalloc(m * sizeof *sk);
+	for (j = 0; j < c->ncannot; j++) {
+		ra = c->rank[c->cannot[j].a];
+		rb = c->rank[c->cannot[j].b];
+		sk[2 * j] = (struct skey){ (uint64_t)ra << 32 | rb, 0, 0 };
+		sk[2 * j + 1] = (struct skey){ (uint64_t)rb << 32 | ra, 0, 0 };
+	}
+	skey_sort(sk, m);
+	c->cstart = xcalloc(c->n + 2, sizeof *c->cstart);
+	c->cadj = xmalloc(m * sizeof *c->cadj);
+	for (j = 0; j < m; j++) {
+		if (j > 0 && sk[j].k0 == sk[j - 1].k0)
+			continue;	/* a repeated pair */
+		x = (uint32_t)(sk[j].k0 >> 32);
+		c->cadj[na++] = (uint32_t)sk[j].k0;
+		c->cstart[x + 1]++;
+	}
+	free(sk);
+	for (r = 0; r < c->n; r++)
+		c->cstart[r + 1] += c->cstart[r];
+	c->chead = xmalloc((c->n + 1) * sizeof *c->chead);
+	c->cnext = xmalloc((c->n + 1) * sizeof *c->cnext);
+	c->cdeg = xmalloc((c->n + 1) * sizeof *c->cdeg);
+	for (r = 0; r < c->n; r++) {
+		c->cdeg[r] = c->cstart[r + 1] - c->cstart[r];
+		c->chead[r] = c->cdeg[r] != 0 ? (uint32_t)r : NONE;
+		c->cnext[r] = (uint32_t)r;
 	}
 }
 
@@ -636,6 +893,10 @@ finish(struct cluster *c)
 	for (l = 0; l < c->nrefs; l++) {
 		c->refs[l].a = c->order[c->refs[l].a];
 		c->refs[l].b = c->order[c->refs[l].b];
+		if (c->refs[l].x != NONE) {
+			c->refs[l].x = c->order[c->refs[l].x];
+			c->refs[l].y = c->order[c->refs[l].y];
+		}
 	}
 }
 
@@ -724,6 +985,7 @@ cluster_run(struct cluster *c, struct err *e)
 	 * of the DOBs seen, a NINO by its group (found for its rule).
 	 */
 	dob_ids(c);
+	cannot_setup(c);
 	for (s = 0; s < CLUSTER_RULES; s++) {
 		group_slot(c, s, ents, tmp, gid, nxt);
 		if (slot_purpose[s] == PSEUDONYM_NINO_STEM)
@@ -732,9 +994,9 @@ cluster_run(struct cluster *c, struct err *e)
 				    gid[r];
 		link_slot(c, s, gid, nxt);
 	}
+	link_scored(c);
 	finish(c);
 	c->st.clusters = c->nclusters;
-	c->st.refused = c->nrefs;
 out:
 	free(gid);
 	free(nxt);
@@ -1003,7 +1265,14 @@ cluster_rule(const struct cluster *c, size_t i)
 
 	assert(c->ran && i < c->n);
 	s = c->rule[c->rank[i]];
-	return s < 0 ? CLUSTER_RULE_NONE : slot_purpose[s];
+	return s < 0 ? CLUSTER_RULE_NONE : slot_rule(s);
+}
+
+double
+cluster_link_weight(const struct cluster *c, size_t i)
+{
+	assert(c->ran && i < c->n);
+	return c->lweight == NULL ? NAN : c->lweight[c->rank[i]];
 }
 
 int
@@ -1018,6 +1287,8 @@ cluster_rule_name(int rule)
 {
 	if (rule == CLUSTER_RULE_NONE)
 		return "none";
+	if (rule == CLUSTER_RULE_SCORED)
+		return "scored";
 	return pseudonym_purpose_name((enum pseudonym_purpose)rule);
 }
 

@@ -16,11 +16,25 @@
  * CLUSTER_TRY_MAX of them). Clusters are numbered 0..C-1 by their first
  * record. A record is named by its index: the order of cluster_add calls.
  *
+ * For the probabilistic matcher the caller may also add scored links
+ * (cluster_add_link: a candidate pair above its threshold, and its
+ * weight) and cannot-links (cluster_add_cannot_link: a pair whose direct
+ * comparison says they differ). cluster_run applies the strong-token
+ * rules first, exactly as above, then the scored links strongest first
+ * (ties: by the pair's records in (feed, key) order, smaller first, then
+ * larger), each as a union subject to the same-feed constraint. No union,
+ * by a rule or a scored link, may put the two records of a cannot-link
+ * into one resident: such a merge is refused and reported, so a chain of
+ * weak links cannot join two people who differ. Without cannot-links and
+ * scored links the result is exactly that of the rules alone.
+ *
  * Typical use, once per night:
  *
  *	c = cluster_new(n);
  *	for each record: cluster_add(c, &(struct cluster_rec){ feed, key,
  *	    id->have, id->tok }, e);	(id: a struct identity, borrowed)
+ *	(optionally) cluster_add_link(c, a, b, w, e);
+ *	    cluster_add_cannot_link(c, a, b, e);
  *	cluster_run(c, e);
  *	cluster_assign_ids(c, prev, nprev, &next_id, e);
  *	... cluster_of(), cluster_resident(), cluster_links(), ...
@@ -40,6 +54,7 @@
 #define CLUSTER_KEY_MAX		255	/* bytes of a source key */
 #define CLUSTER_RULES		5	/* linking rules, see cluster_rule_at */
 #define CLUSTER_RULE_NONE	(-1)	/* a record that joined nothing */
+#define CLUSTER_RULE_SCORED	(-2)	/* joined by a scored link */
 /*
  * How many earlier residents of one token group a record tries before it
  * gives up. Residents in one group pairwise conflict (or they would have
@@ -61,24 +76,38 @@ struct cluster_rec {
 	const unsigned char (*tok)[PSEUDONYM_TOKEN_LEN];
 };
 
-/* A link that joined two clusters: the auditor's evidence. */
+/*
+ * A link that joined two clusters: the auditor's evidence. For a scored
+ * link, a and b are the pair's records in (feed, key) order.
+ */
 struct cluster_link {
 	uint32_t a;		/* record already in the group's resident */
 	uint32_t b;		/* record that joined it */
-	int	 rule;		/* enum pseudonym_purpose of the shared token */
+	int	 rule;		/* enum pseudonym_purpose of the shared token,
+				   or CLUSTER_RULE_SCORED */
+	double	 weight;	/* a scored link's weight; NAN for a rule's */
 };
 
 enum cluster_conflict {
 	CLUSTER_CONFLICT_NINO = 1,	/* same feed, different NINO stems */
-	CLUSTER_CONFLICT_DOB = 2	/* same feed, different DOBs */
+	CLUSTER_CONFLICT_DOB = 2,	/* same feed, different DOBs */
+	CLUSTER_CONFLICT_CANNOT = 3	/* a cannot-link pair, x and y */
 };
 
-/* A merge that the constraint refused: a and b share a token. */
+/*
+ * A merge that was refused: a and b share a token (or a scored link).
+ * The same-feed constraint is checked first; only a merge it allows can
+ * be refused for a cannot-link.
+ */
 struct cluster_refusal {
 	uint32_t a, b;		/* records, as in struct cluster_link */
-	int	 rule;		/* enum pseudonym_purpose of the shared token */
+	int	 rule;		/* as in struct cluster_link */
 	enum cluster_conflict conflict;	/* the first conflict found */
-	uint8_t	 feed;		/* the feed whose records conflict */
+	uint8_t	 feed;		/* the feed whose records conflict; for
+				   CLUSTER_CONFLICT_CANNOT, x's feed */
+	/* CLUSTER_CONFLICT_CANNOT: the pair that would have shared the
+	   resident (x on a's side); otherwise both UINT32_MAX. */
+	uint32_t x, y;
 };
 
 /* One line of the previous night's assignment. */
@@ -106,7 +135,10 @@ struct cluster_stats {
 	size_t	 records;
 	size_t	 clusters;
 	size_t	 links[CLUSTER_RULES];	/* by rule, as cluster_rule_at */
-	size_t	 refused;		/* merges refused by the constraint */
+	size_t	 refused;		/* merges refused by the same-feed
+					   constraint */
+	size_t	 refused_cannot;	/* merges refused by a cannot-link */
+	size_t	 scored_links;		/* scored links applied (joins) */
 	size_t	 capped;		/* tries skipped by CLUSTER_TRY_MAX */
 	size_t	 no_identity;		/* clusters flagged for review */
 	/* After cluster_assign_ids: */
@@ -139,6 +171,37 @@ void	 cluster_free(struct cluster *c);
  * ERR_DATA for a feed out of range or a NULL key. Not after cluster_run.
  */
 int	 cluster_add(struct cluster *c, const struct cluster_rec *r,
+	    struct err *e);
+/*
+ * A scored candidate link between records a and b (indexes as added),
+ * with its weight; the caller adds only the pairs it wants linked (those
+ * above its threshold). cluster_run applies them after the rules,
+ * strongest first, each a union subject to the same-feed constraint and
+ * the cannot-links; a link between records already together does
+ * nothing. A pair may be given more than once: only its strongest link
+ * can join. Call after the cluster_add calls of a and b, before
+ * cluster_run. Returns 0; ERR_DATA when a or b is not a record added, or
+ * a == b, or the weight is NaN; ERR_LIMIT past UINT32_MAX / 2 links.
+ */
+int	 cluster_add_link(struct cluster *c, uint32_t a, uint32_t b,
+	    double weight, struct err *e);
+/*
+ * Records a and b differ (the caller decides: a strongly negative
+ * weight, say, or disagreeing NINOs): no union, by a rule or a scored
+ * link, may put them into one resident. Same calls and errors as
+ * cluster_add_link (without the weight). Repeats are harmless.
+ *
+ * Cost: cluster_run keeps, per resident, the list of its records that
+ * have cannot-links and the number D of cannot-link ends they hold; a
+ * union of two residents walks the side with the smaller D and finds
+ * the resident of each partner, O(min(Da, Db) * alpha(n)). A union where
+ * either side holds no cannot-link costs O(1) more than before; set-up
+ * is a linear radix sort. Memory: 16 bytes a pair (either kind) as
+ * added; in cluster_run, if there are cannot-links, 16 bytes a record
+ * and 8 a cannot-link (about 100 during the set-up sort), and if there
+ * are scored links, 8 bytes a record (kept) and 48 a link (the sort).
+ */
+int	 cluster_add_cannot_link(struct cluster *c, uint32_t a, uint32_t b,
 	    struct err *e);
 /*
  * Link and cluster the records added. Returns 0, or ERR_DATA if two
@@ -178,10 +241,17 @@ uint32_t cluster_of(const struct cluster *c, size_t i);
 uint32_t cluster_first(const struct cluster *c, size_t k);
 /*
  * The strongest rule of a link that touched record i (an enum
- * pseudonym_purpose), or CLUSTER_RULE_NONE for a resident of its own.
+ * pseudonym_purpose); CLUSTER_RULE_SCORED when only scored links did;
+ * CLUSTER_RULE_NONE for a resident of its own.
  */
 int	 cluster_rule(const struct cluster *c, size_t i);
-/* The i-th rule (0 strongest) and a rule's name, or "none". */
+/*
+ * The weight of the strongest scored link that joined record i to a
+ * resident (or another record to i's), NAN if none did. A rule's links
+ * have no weight: a record touched by both has both answers.
+ */
+double	 cluster_link_weight(const struct cluster *c, size_t i);
+/* The i-th rule (0 strongest) and a rule's name, "scored" or "none". */
 int	 cluster_rule_at(size_t i);
 const char *cluster_rule_name(int rule);
 /*

@@ -1,6 +1,7 @@
 /*
  * Tests for matchers/cluster: linking by shared tokens, the same-feed
- * constraint, determinism under input order, and stable resident ids.
+ * constraint, determinism under input order, stable resident ids, and
+ * the probabilistic matcher's scored links and cannot-links.
  * Tokens here are not HMACs: a token is its label's bytes, zero-padded to
  * 16, so "N1" under NINO_STEM stands for one NINO stem. The clusterer
  * only compares tokens, so this is all it can see anyway.
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,22 +519,33 @@ describe(const struct cluster *c)
 		    cluster_is_no_identity(c, k) ? " no_identity" : "");
 		l = cluster_links(c, k, &n);
 		for (j = 0; j < n; j++)
-			out(&s, &len, &cap, " %d/%s %d/%s %s\n",
+			out(&s, &len, &cap, " %d/%s %d/%s %s %g\n",
 			    cluster_feed(c, l[j].a), cluster_key(c, l[j].a),
 			    cluster_feed(c, l[j].b), cluster_key(c, l[j].b),
-			    cluster_rule_name(l[j].rule));
+			    cluster_rule_name(l[j].rule), l[j].weight);
 	}
 	for (j = 0; j < cluster_nrecords(c); j++)
-		out(&s, &len, &cap, "rec %d/%s cluster %u rule %s\n",
+		out(&s, &len, &cap, "rec %d/%s cluster %u rule %s weight %g\n",
 		    cluster_feed(c, j), cluster_key(c, j),
-		    cluster_of(c, j), cluster_rule_name(cluster_rule(c, j)));
+		    cluster_of(c, j), cluster_rule_name(cluster_rule(c, j)),
+		    cluster_link_weight(c, j));
 	rf = cluster_refusals(c, &n);
-	for (j = 0; j < n; j++)
-		out(&s, &len, &cap, "refused %d/%s %d/%s %s %d %u\n",
+	for (j = 0; j < n; j++) {
+		out(&s, &len, &cap, "refused %d/%s %d/%s %s %d %u",
 		    cluster_feed(c, rf[j].a), cluster_key(c, rf[j].a),
 		    cluster_feed(c, rf[j].b), cluster_key(c, rf[j].b),
 		    cluster_rule_name(rf[j].rule), rf[j].conflict,
 		    rf[j].feed);
+		if (rf[j].conflict == CLUSTER_CONFLICT_CANNOT)
+			out(&s, &len, &cap, " %d/%s %d/%s",
+			    cluster_feed(c, rf[j].x), cluster_key(c, rf[j].x),
+			    cluster_feed(c, rf[j].y), cluster_key(c, rf[j].y));
+		else {
+			assert_int_equal(rf[j].x, UINT32_MAX);
+			assert_int_equal(rf[j].y, UINT32_MAX);
+		}
+		out(&s, &len, &cap, "\n");
+	}
 	ev = cluster_events(c, &n);
 	for (j = 0; j < n; j++)
 		out(&s, &len, &cap, "event %d %llu %llu\n", ev[j].kind,
@@ -940,6 +953,524 @@ test_ids_bad_prev(void **state)
 	cluster_free(c);
 }
 
+/* Scored links and cannot-links */
+
+/* A pair of records, by their place in the test's array. */
+struct tpair {
+	uint32_t a, b;
+	double	 w;		/* unused for a cannot-link */
+};
+
+/*
+ * Add t[perm[0]], t[perm[1]], ... (perm NULL: in order), then the links
+ * and cannot-links (naming records by their place in t), and run.
+ */
+static struct cluster *
+run_scored(const struct trec *t, size_t n, const size_t *perm,
+    const struct tpair *lk, size_t nl, const struct tpair *cl, size_t nc)
+{
+	struct cluster *c = cluster_new(n);
+	uint32_t *at = malloc((n + 1) * sizeof *at);
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		add(c, &t[perm != NULL ? perm[i] : i]);
+		at[perm != NULL ? perm[i] : i] = (uint32_t)i;
+	}
+	err_clear(&e);
+	for (i = 0; i < nl; i++)
+		assert_int_equal(cluster_add_link(c, at[lk[i].a], at[lk[i].b],
+		    lk[i].w, &e), 0);
+	for (i = 0; i < nc; i++)
+		assert_int_equal(cluster_add_cannot_link(c, at[cl[i].a],
+		    at[cl[i].b], &e), 0);
+	assert_int_equal(cluster_run(c, &e), 0);
+	free(at);
+	return c;
+}
+
+static double
+weight_of(const struct cluster *c, int feed, const char *key)
+{
+	return cluster_link_weight(c, rec(c, feed, key));
+}
+
+static void
+test_scored_links_join(void **state)
+{
+	/*
+	 * A, B, C share no token: only the scored links join them. D has
+	 * no link. E and F share a NINO; a scored link F-G adds G, and a
+	 * scored link E-F between records already together does nothing.
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ RENT, "C", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ ASC, "D", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ CT, "E", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ HB, "F", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ RENT, "G", NULL, NULL, NULL, NULL, NULL, NULL },
+	};
+	static const struct tpair lk[] = {
+		{ 1, 2, 2.0 }, { 0, 1, 3.5 }, { 6, 5, 7.25 }, { 4, 5, 9.0 },
+	};
+	const struct cluster_link *l;
+	struct cluster_stats st;
+	struct cluster *c = run_scored(t, 7, NULL, lk, 4, NULL, 0);
+	size_t n;
+	int r;
+
+	(void)state;
+	assert_int_equal(cluster_count(c), 3);
+	assert_true(together(c, CT, "A", HB, "B"));
+	assert_true(together(c, CT, "A", RENT, "C"));
+	assert_false(together(c, CT, "A", ASC, "D"));
+	assert_true(together(c, CT, "E", RENT, "G"));
+	assert_string_equal(rule_of(c, CT, "A"), "scored");
+	assert_string_equal(rule_of(c, RENT, "C"), "scored");
+	assert_string_equal(rule_of(c, ASC, "D"), "none");
+	/* A strong rule wins over a scored link that touched F too. */
+	assert_string_equal(rule_of(c, HB, "F"), "nino_stem");
+	assert_string_equal(rule_of(c, RENT, "G"), "scored");
+	assert_true(weight_of(c, HB, "F") == 7.25);
+	assert_true(weight_of(c, RENT, "G") == 7.25);
+	/* E-F joined nothing: E has no weight. */
+	assert_true(isnan(weight_of(c, CT, "E")));
+	assert_int_equal(cluster_rule(c, rec(c, RENT, "G")),
+	    CLUSTER_RULE_SCORED);
+
+	/* Links in the order made: the stronger A-B first. */
+	l = cluster_links(c, cluster_of(c, rec(c, CT, "A")), &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(l[0].a, rec(c, CT, "A"));
+	assert_int_equal(l[0].b, rec(c, HB, "B"));
+	assert_int_equal(l[0].rule, CLUSTER_RULE_SCORED);
+	assert_true(l[0].weight == 3.5);
+	assert_int_equal(l[1].a, rec(c, HB, "B"));
+	assert_int_equal(l[1].b, rec(c, RENT, "C"));
+	assert_true(l[1].weight == 2.0);
+	l = cluster_links(c, cluster_of(c, rec(c, CT, "E")), &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(l[0].rule, PSEUDONYM_NINO_STEM);
+	assert_true(isnan(l[0].weight));
+	assert_int_equal(l[1].a, rec(c, HB, "F"));
+	assert_int_equal(l[1].b, rec(c, RENT, "G"));
+	assert_int_equal(l[1].rule, CLUSTER_RULE_SCORED);
+
+	cluster_stats(c, &st);
+	assert_int_equal(st.scored_links, 3);
+	assert_int_equal(st.links[0], 1);
+	for (r = 1; r < CLUSTER_RULES; r++)
+		assert_int_equal(st.links[r], 0);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(st.refused_cannot, 0);
+	cluster_free(c);
+}
+
+static void
+test_link_weight(void **state)
+{
+	/*
+	 * B is touched by A-B (4) and B-C (1.5): it keeps the stronger. E
+	 * joined by a NINO only: no weight. The weight 9 of D-B never
+	 * joined (D and B differ in DOB within the housing benefit feed).
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ RENT, "C", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ HB, "D", NULL, "D2", NULL, NULL, NULL, NULL },
+		{ CT, "E", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ HB, "F", "N1", NULL, NULL, NULL, NULL, NULL },
+	};
+	static const struct tpair lk[] = {
+		{ 1, 2, 1.5 }, { 0, 1, 4.0 }, { 3, 1, 9.0 },
+	};
+	struct cluster *c = run_scored(t, 6, NULL, lk, 3, NULL, 0);
+
+	(void)state;
+	assert_true(weight_of(c, CT, "A") == 4.0);
+	assert_true(weight_of(c, HB, "B") == 4.0);
+	assert_true(weight_of(c, RENT, "C") == 1.5);
+	assert_true(isnan(weight_of(c, HB, "D")));
+	assert_true(isnan(weight_of(c, CT, "E")));
+	assert_true(isnan(weight_of(c, HB, "F")));
+	assert_string_equal(rule_of(c, HB, "D"), "none");
+	cluster_free(c);
+
+	/* No scored link at all: every weight is NAN. */
+	c = run_scored(t, 6, NULL, NULL, 0, NULL, 0);
+	assert_true(isnan(weight_of(c, CT, "A")));
+	assert_true(isnan(weight_of(c, HB, "F")));
+	cluster_free(c);
+}
+
+static void
+test_scored_order(void **state)
+{
+	/*
+	 * Links A-B and A-C cannot both hold: B and C are housing benefit
+	 * records with different DOBs. The stronger link wins; on a tie,
+	 * the pair first in (feed, key) order, (A, B), whatever the order
+	 * the records and links came in.
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ HB, "C", NULL, "D2", NULL, NULL, NULL, NULL },
+	};
+	static const size_t perms[][3] = {
+		{ 0, 1, 2 }, { 2, 1, 0 }, { 1, 2, 0 }, { 2, 0, 1 },
+	};
+	static const struct tpair tie[] = { { 2, 0, 1.0 }, { 0, 1, 1.0 } };
+	static const struct tpair tie2[] = { { 0, 1, 1.0 }, { 0, 2, 1.0 } };
+	static const struct tpair ac[] = { { 0, 1, 1.0 }, { 2, 0, 1.5 } };
+	const struct cluster_refusal *rf;
+	struct cluster *c;
+	size_t p, n;
+
+	(void)state;
+	for (p = 0; p < 4; p++) {
+		c = run_scored(t, 3, perms[p], tie, 2, NULL, 0);
+		assert_true(together(c, CT, "A", HB, "B"));
+		assert_false(together(c, CT, "A", HB, "C"));
+		rf = cluster_refusals(c, &n);
+		assert_int_equal(n, 1);
+		assert_int_equal(rf[0].a, rec(c, CT, "A"));
+		assert_int_equal(rf[0].b, rec(c, HB, "C"));
+		assert_int_equal(rf[0].rule, CLUSTER_RULE_SCORED);
+		assert_int_equal(rf[0].conflict, CLUSTER_CONFLICT_DOB);
+		assert_int_equal(rf[0].feed, HB);
+		cluster_free(c);
+
+		c = run_scored(t, 3, perms[p], tie2, 2, NULL, 0);
+		assert_true(together(c, CT, "A", HB, "B"));
+		cluster_free(c);
+
+		c = run_scored(t, 3, perms[p], ac, 2, NULL, 0);
+		assert_true(together(c, CT, "A", HB, "C"));
+		assert_false(together(c, CT, "A", HB, "B"));
+		assert_true(weight_of(c, CT, "A") == 1.5);
+		assert_true(isnan(weight_of(c, HB, "B")));
+		cluster_free(c);
+	}
+}
+
+static void
+test_scored_same_feed(void **state)
+{
+	/*
+	 * The same-feed constraint holds for scored links: A and C are
+	 * council tax records with different DOBs, D and E with different
+	 * NINOs; the strong A-B joins, B-C is refused; D-E is refused.
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", NULL, "D1", NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ CT, "C", NULL, "D2", NULL, NULL, NULL, NULL },
+		{ RENT, "D", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ RENT, "E", "N2", NULL, NULL, NULL, NULL, NULL },
+	};
+	static const struct tpair lk[] = {
+		{ 0, 1, 3.0 }, { 1, 2, 2.0 }, { 3, 4, 8.0 },
+	};
+	const struct cluster_refusal *rf;
+	struct cluster_stats st;
+	struct cluster *c = run_scored(t, 5, NULL, lk, 3, NULL, 0);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(cluster_count(c), 4);
+	assert_true(together(c, CT, "A", HB, "B"));
+	assert_false(together(c, HB, "B", CT, "C"));
+	assert_false(together(c, RENT, "D", RENT, "E"));
+	rf = cluster_refusals(c, &n);
+	assert_int_equal(n, 2);
+	/* Strongest first: D-E (8), then B-C (2). */
+	assert_int_equal(rf[0].a, rec(c, RENT, "D"));
+	assert_int_equal(rf[0].b, rec(c, RENT, "E"));
+	assert_int_equal(rf[0].rule, CLUSTER_RULE_SCORED);
+	assert_int_equal(rf[0].conflict, CLUSTER_CONFLICT_NINO);
+	assert_int_equal(rf[0].feed, RENT);
+	/* (feed, key) order: CT/C before HB/B. */
+	assert_int_equal(rf[1].a, rec(c, CT, "C"));
+	assert_int_equal(rf[1].b, rec(c, HB, "B"));
+	assert_int_equal(rf[1].conflict, CLUSTER_CONFLICT_DOB);
+	assert_int_equal(rf[1].feed, CT);
+	assert_string_equal(cluster_rule_name(rf[1].rule), "scored");
+	cluster_stats(c, &st);
+	assert_int_equal(st.refused, 2);
+	assert_int_equal(st.refused_cannot, 0);
+	assert_int_equal(st.scored_links, 1);
+	cluster_free(c);
+}
+
+static void
+test_cannot_blocks_chain(void **state)
+{
+	/*
+	 * A-B and B-C are scored links, A and C cannot link: the chain
+	 * must break, and it breaks at the weaker link.
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ RENT, "C", NULL, NULL, NULL, NULL, NULL, NULL },
+	};
+	static const struct tpair ab_strong[] = { { 0, 1, 5.0 },
+	    { 1, 2, 2.0 } };
+	static const struct tpair bc_strong[] = { { 0, 1, 2.0 },
+	    { 1, 2, 5.0 } };
+	static const struct tpair no[] = { { 2, 0, 0 } };
+	const struct cluster_refusal *rf;
+	struct cluster_stats st;
+	struct cluster *c;
+	size_t n;
+
+	(void)state;
+	/* Without the cannot-link, one resident of three. */
+	c = run_scored(t, 3, NULL, ab_strong, 2, NULL, 0);
+	assert_int_equal(cluster_count(c), 1);
+	cluster_free(c);
+
+	c = run_scored(t, 3, NULL, ab_strong, 2, no, 1);
+	assert_int_equal(cluster_count(c), 2);
+	assert_true(together(c, CT, "A", HB, "B"));
+	assert_false(together(c, HB, "B", RENT, "C"));
+	rf = cluster_refusals(c, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(rf[0].a, rec(c, HB, "B"));
+	assert_int_equal(rf[0].b, rec(c, RENT, "C"));
+	assert_int_equal(rf[0].rule, CLUSTER_RULE_SCORED);
+	assert_int_equal(rf[0].conflict, CLUSTER_CONFLICT_CANNOT);
+	/* The pair that blocked it: A on B's side, C on the other. */
+	assert_int_equal(rf[0].x, rec(c, CT, "A"));
+	assert_int_equal(rf[0].y, rec(c, RENT, "C"));
+	assert_int_equal(rf[0].feed, CT);
+	cluster_stats(c, &st);
+	assert_int_equal(st.refused_cannot, 1);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(st.scored_links, 1);
+	assert_true(isnan(weight_of(c, RENT, "C")));
+	cluster_free(c);
+
+	/* The other link stronger: B goes with C instead. */
+	c = run_scored(t, 3, NULL, bc_strong, 2, no, 1);
+	assert_int_equal(cluster_count(c), 2);
+	assert_true(together(c, HB, "B", RENT, "C"));
+	assert_false(together(c, CT, "A", HB, "B"));
+	rf = cluster_refusals(c, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(rf[0].a, rec(c, CT, "A"));
+	assert_int_equal(rf[0].b, rec(c, HB, "B"));
+	assert_int_equal(rf[0].x, rec(c, CT, "A"));
+	assert_int_equal(rf[0].y, rec(c, RENT, "C"));
+	cluster_free(c);
+}
+
+static void
+test_cannot_blocks_tokens(void **state)
+{
+	/*
+	 * Strong-token unions respect cannot-links too. A, B and C share a
+	 * NINO across feeds but A and B cannot link: B starts a resident
+	 * of its own and C joins the first one, A's. D-E by NINO, E-F by
+	 * name and DOB, D and F cannot link: F stays apart.
+	 */
+	static const struct trec t[] = {
+		{ CT, "A", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ HB, "B", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ RENT, "C", "N1", NULL, NULL, NULL, NULL, NULL },
+		{ CT, "D", "N2", NULL, NULL, NULL, NULL, NULL },
+		{ HB, "E", "N2", "D1", "T1", NULL, NULL, NULL },
+		{ ASC, "F", NULL, "D1", "T1", NULL, NULL, NULL },
+	};
+	static const struct tpair no[] = { { 1, 0, 0 }, { 3, 5, 0 },
+	    { 5, 3, 0 } };
+	static const struct tpair lk[] = { { 1, 2, 6.0 } };
+	const struct cluster_refusal *rf;
+	struct cluster_stats st;
+	struct cluster *c;
+	size_t n;
+
+	(void)state;
+	c = run_scored(t, 6, NULL, NULL, 0, no, 3);
+	assert_int_equal(cluster_count(c), 4);
+	assert_true(together(c, CT, "A", RENT, "C"));
+	assert_false(together(c, CT, "A", HB, "B"));
+	assert_true(together(c, CT, "D", HB, "E"));
+	assert_false(together(c, HB, "E", ASC, "F"));
+	assert_string_equal(rule_of(c, HB, "B"), "none");
+	assert_string_equal(rule_of(c, ASC, "F"), "none");
+	rf = cluster_refusals(c, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(rf[0].a, rec(c, CT, "A"));
+	assert_int_equal(rf[0].b, rec(c, HB, "B"));
+	assert_int_equal(rf[0].rule, PSEUDONYM_NINO_STEM);
+	assert_int_equal(rf[0].conflict, CLUSTER_CONFLICT_CANNOT);
+	assert_int_equal(rf[0].x, rec(c, CT, "A"));
+	assert_int_equal(rf[0].y, rec(c, HB, "B"));
+	assert_int_equal(rf[1].a, rec(c, HB, "E"));
+	assert_int_equal(rf[1].b, rec(c, ASC, "F"));
+	assert_int_equal(rf[1].rule, PSEUDONYM_NAME_DOB);
+	assert_int_equal(rf[1].x, rec(c, CT, "D"));
+	assert_int_equal(rf[1].y, rec(c, ASC, "F"));
+	cluster_stats(c, &st);
+	/* A repeated cannot-link (D-F, F-D) is one. */
+	assert_int_equal(st.refused_cannot, 2);
+	assert_int_equal(st.refused, 0);
+	cluster_free(c);
+
+	/* A scored link cannot bring B into A's resident either. */
+	c = run_scored(t, 6, NULL, lk, 1, no, 3);
+	assert_false(together(c, CT, "A", HB, "B"));
+	cluster_stats(c, &st);
+	assert_int_equal(st.refused_cannot, 3);
+	assert_int_equal(st.scored_links, 0);
+	cluster_free(c);
+}
+
+static void
+test_link_bad_input(void **state)
+{
+	static const struct trec t[] = {
+		{ CT, "A", NULL, NULL, NULL, NULL, NULL, NULL },
+		{ HB, "B", NULL, NULL, NULL, NULL, NULL, NULL },
+	};
+	struct cluster *c = cluster_new(3);
+	struct err e;
+
+	(void)state;
+	add(c, &t[0]);
+	add(c, &t[1]);
+	err_clear(&e);
+	assert_int_equal(cluster_add_link(c, 0, 2, 1.0, &e), ERR_DATA);
+	assert_int_equal(cluster_add_link(c, 1, 1, 1.0, &e), ERR_DATA);
+	assert_int_equal(cluster_add_link(c, 0, 1, NAN, &e), ERR_DATA);
+	assert_int_equal(cluster_add_cannot_link(c, 5, 0, &e), ERR_DATA);
+	assert_int_equal(cluster_add_cannot_link(c, 0, 0, &e), ERR_DATA);
+	/* Infinite weights are weights; -0.0 is 0.0. */
+	assert_int_equal(cluster_add_link(c, 0, 1, -INFINITY, &e), 0);
+	assert_int_equal(cluster_add_link(c, 1, 0, -0.0, &e), 0);
+	assert_int_equal(cluster_run(c, &e), 0);
+	assert_int_equal(cluster_count(c), 1);
+	assert_true(cluster_link_weight(c, 0) == 0.0);
+	assert_false(signbit(cluster_link_weight(c, 0)));
+	cluster_free(c);
+}
+
+/* No cannot-link pair shares a resident. */
+static void
+check_cannot(const struct cluster *c, const struct tpair *cl, size_t nc,
+    const size_t *inv)
+{
+	size_t i;
+
+	for (i = 0; i < nc; i++)
+		assert_int_not_equal(cluster_of(c, inv[cl[i].a]),
+		    cluster_of(c, inv[cl[i].b]));
+}
+
+static void
+test_scored_shuffle_determinism(void **state)
+{
+	/*
+	 * The synthetic records, plus scored links (a few weights only,
+	 * so many ties) between records of one person and, now and then,
+	 * of two, and cannot-links between records of different people.
+	 */
+	enum { N = 1200, PEOPLE = 400, NL = 2500, NC = 600 };
+	static const double wts[] = { 1.0, 2.5, 2.5, 4.0, 7.0, 7.0, 7.0 };
+	struct synth sy;
+	struct tpair *lk, *cl;
+	size_t perm[N], inv[N], who[N], i, j, t;
+	uint64_t seed = 99, s2 = 5;
+	struct cluster *c;
+	struct cluster_stats st;
+	char *first = NULL, *now;
+	int round;
+
+	(void)state;
+	synth_make(&sy, N, PEOPLE, 11);
+	/* A record's person: its name label is "T<person>". */
+	for (i = 0; i < N; i++)
+		who[i] = strtoul(sy.lab[i][2] + 1, NULL, 10);
+	lk = calloc(NL, sizeof *lk);
+	cl = calloc(NC, sizeof *cl);
+	for (i = 0; i < NL; i++) {
+		do {
+			lk[i].a = (uint32_t)(rnd(&s2) % N);
+			lk[i].b = (uint32_t)(rnd(&s2) % N);
+		} while (lk[i].a == lk[i].b || (rnd(&s2) % 10 != 0 &&
+		    who[lk[i].a] / 2 != who[lk[i].b] / 2));
+		lk[i].w = wts[rnd(&s2) % 7];
+	}
+	for (i = 0; i < NC; i++) {
+		do {
+			cl[i].a = (uint32_t)(rnd(&s2) % N);
+			cl[i].b = (uint32_t)(rnd(&s2) % N);
+		} while (cl[i].a == cl[i].b ||
+		    who[cl[i].a] == who[cl[i].b] ||
+		    who[cl[i].a] / 2 != who[cl[i].b] / 2);
+	}
+	for (i = 0; i < N; i++)
+		perm[i] = i;
+	for (round = 0; round < 5; round++) {
+		if (round > 0)
+			for (i = N - 1; i > 0; i--) {
+				j = rnd(&seed) % (i + 1);
+				t = perm[i];
+				perm[i] = perm[j];
+				perm[j] = t;
+			}
+		for (i = 0; i < N; i++)
+			inv[perm[i]] = i;
+		/* Links come in reverse on odd rounds, with a and b swapped. */
+		if (round % 2 == 1) {
+			for (i = 0; i < NL / 2; i++) {
+				struct tpair x = lk[i];
+
+				lk[i] = lk[NL - 1 - i];
+				lk[NL - 1 - i] = x;
+			}
+			for (i = 0; i < NL; i++) {
+				t = lk[i].a;
+				lk[i].a = lk[i].b;
+				lk[i].b = (uint32_t)t;
+			}
+		}
+		c = run_scored(sy.t, N, perm, lk, NL, cl, NC);
+		{
+			uint64_t next = 1;
+			struct err e;
+
+			assert_int_equal(cluster_assign_ids(c, NULL, 0, &next,
+			    &e), 0);
+		}
+		check_constraint(c, &sy, perm);
+		check_cannot(c, cl, NC, inv);
+		now = sorted_lines(describe(c));
+		if (first == NULL) {
+			cluster_stats(c, &st);
+			/* The links did work and met resistance. */
+			assert_true(st.scored_links > 50);
+			assert_true(st.refused_cannot > 0);
+			assert_true(st.refused > 0);
+			first = now;
+		} else {
+			assert_string_equal(now, first);
+			free(now);
+		}
+		cluster_free(c);
+	}
+	free(first);
+	free(lk);
+	free(cl);
+	synth_free(&sy);
+}
+
 int
 main(void)
 {
@@ -964,6 +1495,14 @@ main(void)
 		cmocka_unit_test(test_id_second_choice),
 		cmocka_unit_test(test_ids_all_new),
 		cmocka_unit_test(test_ids_bad_prev),
+		cmocka_unit_test(test_scored_links_join),
+		cmocka_unit_test(test_link_weight),
+		cmocka_unit_test(test_scored_order),
+		cmocka_unit_test(test_scored_same_feed),
+		cmocka_unit_test(test_cannot_blocks_chain),
+		cmocka_unit_test(test_cannot_blocks_tokens),
+		cmocka_unit_test(test_link_bad_input),
+		cmocka_unit_test(test_scored_shuffle_determinism),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
