@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@
 #include "jobs/pipeline.h"
 #include "jobs/runfiles.h"
 #include "matchers/cluster.h"
+#include "matchers/compare.h"
+#include "matchers/encode.h"
+#include "matchers/linker.h"
 
 static const char nightly_usage[] =
     "usage: svod nightly --config FILE [--as-of YYYY-MM-DD]\n"
@@ -79,6 +83,15 @@ struct nightly {
 	char	 tmpdir[PATH_MAX + 64];
 	struct nightly_rec *recs;
 	size_t	 nrecs, caprecs;
+	/* matcher = probabilistic: each record's comparison features, kept
+	 * in memory only (no Bloom filter is ever stored). */
+	struct compare_rec *crecs;	/* [crecs_cap], or NULL */
+	size_t	 crecs_cap;
+	struct encode *encode;		/* the name filters' positions */
+	int	 crec_rc;		/* first failure building one */
+	struct linker_result lr;	/* the scored pairs of tonight */
+	bool	 scored;		/* lr holds a result */
+	struct err crec_err;
 	uint32_t *seen;			/* 1 + index in recs, open addressing */
 	size_t	 seencap;
 	struct arena keys;
@@ -323,6 +336,26 @@ nightly_remember(struct nightly *n, const struct record *rec,
 	r->key = arena_strndup(&n->keys, rec->key, klen);
 	r->have = id->have;
 	memcpy(r->tok, id->tok, sizeof(r->tok));
+	if (n->encode != NULL) {
+		struct name_norm nm;
+		struct dob_parts dp;
+		bool dob = rec->v != NULL && pipeline_name_dob(rec, &nm, &dp);
+		struct compare_source src = { r->feed,
+			(uint32_t)(n->nrecs - 1), id->have,
+			(const unsigned char (*)[PSEUDONYM_TOKEN_LEN])id->tok,
+			rec->v != NULL ? &nm : NULL, dob ? &dp : NULL };
+		int rc;
+
+		if (n->crecs_cap < n->caprecs) {
+			n->crecs_cap = n->caprecs;
+			n->crecs = xreallocarray(n->crecs, n->crecs_cap,
+			    sizeof(*n->crecs));
+		}
+		rc = compare_rec_build(n->pl.ps, n->encode, &src,
+		    &n->crecs[n->nrecs - 1], &n->crec_err);
+		if (rc != 0 && n->crec_rc == 0)
+			n->crec_rc = rc;
+	}
 }
 
 /* COPY one run file into its table; reconcile with what was written. */
@@ -587,6 +620,82 @@ nightly_carry_decide(struct nightly *n, struct err *e)
 }
 
 /*
+ * matcher = probabilistic: score the candidate pairs (blocking, a
+ * Fellegi-Sunter model fitted tonight by EM) and hand the clusterer the
+ * links above match_probability and the pairs that must never end up in
+ * one resident. Positions in crecs are the clusterer's record indexes.
+ */
+static int
+nightly_score(struct nightly *n, struct cluster *c, struct err *e)
+{
+	struct linker_opts lo;
+	int rc;
+
+	linker_opts_init(&lo);
+	lo.match_probability = n->cfg->match_pct / 100.0;
+	lo.review_probability = n->cfg->review_pct / 100.0;
+	if ((rc = linker_opts_check(&lo, e)) != 0 ||
+	    (rc = linker_run(n->crecs, n->nrecs, &lo, &n->lr, e)) != 0)
+		return rc;
+	n->scored = true;
+	for (size_t i = 0; i < n->lr.nlinks; i++)
+		if ((rc = cluster_add_link(c, n->lr.links[i].a,
+		    n->lr.links[i].b, n->lr.links[i].weight, e)) != 0)
+			return rc;
+	for (size_t i = 0; i < n->lr.ncannot; i++)
+		if ((rc = cluster_add_cannot_link(c, n->lr.cannot[i].a,
+		    n->lr.cannot[i].b, e)) != 0)
+			return rc;
+	log_info("run %lld: scored %llu candidate pairs (%.0f comparisons/s), "
+	    "%zu links, %zu to review, %zu that may not join", n->run_id,
+	    (unsigned long long)n->lr.stats.candidate_pairs,
+	    n->lr.stats.comparisons_per_second, n->lr.nlinks, n->lr.nreview,
+	    n->lr.ncannot);
+	return 0;
+}
+
+/* Pairs in the uncertain band go to the advisers' review queue. */
+static int
+nightly_review_pairs(struct nightly *n, struct cluster *c, struct err *e)
+{
+	char *buf = NULL, now[64];
+	size_t len = 0;
+	uint64_t rows;
+	FILE *fp;
+	int rc;
+
+	if (n->lr.nreview == 0)
+		return 0;
+	if ((rc = q1(n->conn, e, now, sizeof(now), "SELECT now()")) != 0)
+		return rc;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return err_set(e, ERR_IO, "cannot buffer reviews: %s",
+		    strerror(errno));
+	for (size_t i = 0; i < n->lr.nreview; i++) {
+		const struct linker_link *l = &n->lr.review[i];
+		char ref[2 * CLUSTER_KEY_MAX + 96];
+
+		/* Source references and the score: no personal data. */
+		snprintf(ref, sizeof(ref), "%s:%s ~ %s:%s (p=%.3f)",
+		    feed_get((enum feed_id)cluster_feed(c, l->a))->name,
+		    cluster_key(c, l->a),
+		    feed_get((enum feed_id)cluster_feed(c, l->b))->name,
+		    cluster_key(c, l->b), l->probability);
+		fprintf(fp, "nightly\t%lld\tpair\tuncertain_match\t",
+		    n->run_id);
+		pgcopy_text(fp, ref, strlen(ref));
+		fprintf(fp, "\t%llu\t%s\n",
+		    (unsigned long long)cluster_resident(c, l->a), now);
+	}
+	fclose(fp);
+	rc = pgcopy_data(n->conn, "svod.review_queue (origin, run_id, kind, "
+	    "reason, reference, resident_id, raised_at)", buf, len, &rows, e);
+	free(buf);
+	n->reviews += rows;
+	return rc;
+}
+
+/*
  * Link the records into residents, give them stable ids, write the link
  * file and record new residents and history. Inside the run transaction.
  */
@@ -613,6 +722,8 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 		if ((rc = cluster_add(c, &r, e)) != 0)
 			goto out;
 	}
+	if (n->crecs != NULL && (rc = nightly_score(n, c, e)) != 0)
+		goto out;
 	if ((rc = cluster_run(c, e)) != 0)
 		goto out;
 	if ((rc = nightly_prev(n, &prev, &nprev, &prevres, e)) != 0)
@@ -637,11 +748,16 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	}
 	for (size_t i = 0; i < cluster_nrecords(c); i++) {
 		const char *rule = cluster_rule_name(cluster_rule(c, i));
+		double w = cluster_link_weight(c, i);
 
-		fprintf(fp, "%s\t%s\t%llu\t%s\t\\N\n",
+		fprintf(fp, "%s\t%s\t%llu\t%s\t",
 		    feed_get((enum feed_id)cluster_feed(c, i))->name,
 		    cluster_key(c, i),
 		    (unsigned long long)cluster_resident(c, i), rule);
+		if (isnan(w))
+			fputs("\\N\n", fp);
+		else
+			fprintf(fp, "%.6f\n", w);
 	}
 	if (fclose(fp) != 0) {
 		fp = NULL;
@@ -667,6 +783,8 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	n->new_ids = next_id - first_new;
 	/* A replay writes nothing outside its scratch schema. */
 	if (n->replay)
+		goto out;
+	if (n->scored && (rc = nightly_review_pairs(n, c, e)) != 0)
 		goto out;
 	/* New residents, and every resident seen tonight. */
 	if ((rc = q(n->conn, e, "INSERT INTO svod.resident (resident_id, "
@@ -1108,6 +1226,14 @@ nightly_summary(const struct nightly *n, const struct cluster_stats *cs)
 		    cs->links[r]);
 	printf("; %zu merges refused, %zu without identity\n", cs->refused,
 	    cs->no_identity);
+	if (n->scored)
+		printf("probabilistic: %llu candidate pairs, %.0f comparisons/s, "
+		    "lambda %.5f; %zu links (%zu joined), %zu to review, %zu "
+		    "that may not join (%zu merges refused by them)\n",
+		    (unsigned long long)n->lr.stats.candidate_pairs,
+		    n->lr.stats.comparisons_per_second, n->lr.stats.lambda,
+		    n->lr.nlinks, cs->scored_links, n->lr.nreview,
+		    n->lr.ncannot, cs->refused_cannot);
 }
 
 /* The digests of the run's tables and views, for the manifest. */
@@ -1159,6 +1285,14 @@ nightly_run(struct nightly *n, struct err *e)
 	if ((rc = pipeline_init(&n->pl, n->cfg, true, e)) != 0)
 		return rc;
 	n->pl_live = true;
+	if (n->cfg->probabilistic) {
+		struct encode_params ep;
+
+		encode_params_default(ENCODE_NAME, &ep);
+		if ((n->encode = encode_new(n->pl.ps, ENCODE_NAME, &ep, e)) ==
+		    NULL)
+			return e->code;
+	}
 	if ((rc = pgconn_open(n->cfg->database, &n->conn, e)) != 0)
 		return rc;
 	/*
@@ -1215,6 +1349,10 @@ nightly_run(struct nightly *n, struct err *e)
 	n->t_extract = nightly_now() - t0;
 	if (rc != 0)
 		return rc;
+	if (n->crec_rc != 0) {
+		*e = n->crec_err;
+		return n->crec_rc;
+	}
 
 	/* Load, match and build the views in one transaction. */
 	nightly_stage(n, "loading");
@@ -1283,6 +1421,18 @@ nightly_run(struct nightly *n, struct err *e)
 	    "no_identity", (json_int_t)cs.no_identity, "inherited",
 	    (json_int_t)cs.inherited, "new_ids", (json_int_t)cs.new_ids,
 	    "merges", (json_int_t)cs.merges, "splits", (json_int_t)cs.splits));
+	if (n->scored)
+		json_object_set_new(m, "scoring", json_pack("{s:s,s:I,s:I,s:I,"
+		    "s:I,s:I,s:f,s:f,s:f}", "matcher", "probabilistic",
+		    "candidate_pairs",
+		    (json_int_t)n->lr.stats.candidate_pairs, "links",
+		    (json_int_t)n->lr.nlinks, "review",
+		    (json_int_t)n->lr.nreview, "cannot",
+		    (json_int_t)n->lr.ncannot, "em_iterations",
+		    (json_int_t)n->lr.stats.em_iterations, "lambda",
+		    n->lr.stats.lambda, "match_probability",
+		    n->cfg->match_pct / 100.0, "review_probability",
+		    n->cfg->review_pct / 100.0));
 	if ((rc = nightly_manifest(n, m, e)) != 0 ||
 	    (rc = q(n->conn, e, "COMMIT")) != 0)
 		goto out;
@@ -1338,6 +1488,10 @@ nightly_release(struct nightly *n, int rc)
 	if (n->lockfd >= 0)
 		close(n->lockfd);
 	free(n->recs);
+	free(n->crecs);
+	encode_free(n->encode);
+	if (n->scored)
+		linker_result_free(&n->lr);
 	free(n->seen);
 	arena_release(&n->keys);
 }

@@ -128,6 +128,18 @@ u64_str(uint64_t u, char *buf)
 	buf[n] = '\0';
 }
 
+bool
+pipeline_name_dob(const struct record *rec, struct name_norm *nm,
+    struct dob_parts *dp)
+{
+	const struct ident_fields *f = ident_fields(rec->desc);
+	const struct value *dob = value_at(rec, f->dob);
+
+	normalize_name(str_at(rec, f->title), str_at(rec, f->forename),
+	    str_at(rec, f->middle), str_at(rec, f->surname), nm);
+	return dob != NULL && normalize_dob_parts((int32_t)dob->i, dp) == 0;
+}
+
 #define TOK(p) ((id)->tok[PSEUDONYM_##p])
 #define HAVE(p) ((id)->have |= 1u << PSEUDONYM_##p)
 

@@ -15,6 +15,7 @@
 
 #include "etl/config.h"
 #include "etl/extract.h"
+#include "matchers/normalize.h"
 #include "matchers/pseudonym.h"
 
 /* The keyed tokens of one record; bit p of 'have' set when token p is. */
@@ -66,6 +67,14 @@ int	 pipeline_run(struct pipeline *pl, struct err *e);
 /* Compute the tokens of 'rec'. */
 int	 pipeline_tokens(struct pseudonym *ps, const struct record *rec,
 	    struct identity *id, struct err *e);
+
+/*
+ * The normalised name of 'rec' into *nm and, when it has a usable date of
+ * birth, its parts into *dp (returns true). For the matcher, which needs
+ * them in memory only; nothing raw leaves the process.
+ */
+bool	 pipeline_name_dob(const struct record *rec, struct name_norm *nm,
+	    struct dob_parts *dp);
 
 /* Print the per-feed summary table, tallies and reject locations. */
 void	 pipeline_print(const struct pipeline *pl, FILE *fp, bool tokens);

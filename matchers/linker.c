@@ -1,0 +1,533 @@
+/*
+ * linker: blocking, comparison, u from random pairs, EM, scoring and
+ * classing in one call. See linker.h.
+ *
+ * Order independence: candidate pairs come sorted from blockkey_pairs
+ * (which depends on tags only) and the EM runs on the sorted tally, so
+ * only the random pairs could depend on the input's order. They are drawn
+ * over a canonical order of the records: by 'index', then by a hash of
+ * the record's contents, so two records that tie are identical and give
+ * the same comparisons.
+ */
+#include "matchers/linker.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xxhash.h>
+
+#include "etl/xalloc.h"
+
+void
+linker_opts_init(struct linker_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_block = BLOCKKEY_MAX_BLOCK;
+	o->u_pairs = LINKER_U_PAIRS;
+	o->seed = LINKER_SEED;
+	o->match_probability = LINKER_MATCH_P;
+	o->review_probability = LINKER_REVIEW_P;
+	o->cannot_weight = LINKER_CANNOT_WEIGHT;
+	o->max_iter = 1000;
+}
+
+int
+linker_opts_check(const struct linker_opts *o, struct err *e)
+{
+	struct model_thresholds t;
+
+	t.review = o->review_probability;
+	t.match = o->match_probability;
+	if (model_thresholds_check(&t, e) != 0)
+		return ERR_CONFIG;
+	if (o->max_block == 1)
+		return err_set(e, ERR_CONFIG, "block cap 1: it must be 0 "
+		    "(the default) or at least 2");
+	if (!isfinite(o->cannot_weight))
+		return err_set(e, ERR_CONFIG, "cannot-link weight is not a "
+		    "finite number");
+	if (o->max_iter < 1)
+		return err_set(e, ERR_CONFIG, "EM iterations %d: at least 1 "
+		    "needed", o->max_iter);
+	return 0;
+}
+
+void
+linker_result_free(struct linker_result *r)
+{
+	if (r == NULL)
+		return;
+	free(r->links);
+	free(r->review);
+	free(r->cannot);
+	memset(r, 0, sizeof(*r));
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* splitmix64: the next value of the state at *s. */
+static uint64_t
+splitmix64(uint64_t *s)
+{
+	uint64_t z;
+
+	z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+/* A uniform value below 'bound' (> 0), without modulo bias. */
+static uint64_t
+below(uint64_t *s, uint64_t bound)
+{
+	uint64_t r, lim = -bound % bound;	/* 2^64 mod bound */
+
+	do
+		r = splitmix64(s);
+	while (r < lim);
+	return r % bound;
+}
+
+/* A record's place in the canonical order. */
+struct canon {
+	uint32_t index;
+	uint32_t pos;
+	uint64_t hash;
+};
+
+/* A hash of everything of a record but its index (no padding bytes). */
+static uint64_t
+rec_hash(const struct compare_rec *r)
+{
+	uint64_t h;
+	uint32_t misc[3];
+
+	misc[0] = r->have;
+	misc[1] = (uint32_t)r->feed << 8 | r->flags;
+	misc[2] = (uint32_t)r->forename_pop << 16 | r->surname_pop;
+	h = XXH3_64bits(r->tag, sizeof(r->tag));
+	h = XXH3_64bits_withSeed(misc, sizeof(misc), h);
+	h = XXH3_64bits_withSeed(r->forename_bloom, sizeof(r->forename_bloom),
+	    h);
+	return XXH3_64bits_withSeed(r->surname_bloom, sizeof(r->surname_bloom),
+	    h);
+}
+
+static int
+canon_cmp(const void *x, const void *y)
+{
+	const struct canon *a = x, *b = y;
+
+	if (a->index != b->index)
+		return a->index < b->index ? -1 : 1;
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	return 0;	/* identical records: either order gives the same */
+}
+
+/*
+ * A pair's pattern as the linker scores it: when the UPRNs agree, the
+ * postcode is set to missing, as it then adds nothing (one address is
+ * one piece of evidence, not two, and members of a household share it).
+ */
+static uint64_t
+address_once(uint64_t pat)
+{
+	const uint64_t shift = MODEL_F_POSTCODE * MODEL_LEVEL_BITS;
+
+	if (model_pattern_level(pat, MODEL_F_UPRN) != MODEL_ID_AGREE)
+		return pat;
+	return (pat & ~((uint64_t)0xF << shift)) |
+	    (uint64_t)MODEL_PC_MISSING << shift;
+}
+
+/* Add the levels of one pair to the per-field counts. */
+static void
+count_levels(uint64_t counts[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX],
+    const uint8_t *lv)
+{
+	size_t f;
+
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++)
+		if (f != MODEL_F_POSTCODE || lv[MODEL_F_UPRN] != MODEL_ID_AGREE)
+			counts[f][lv[f]]++;
+}
+
+/*
+ * Step 3: u of every field from random pairs of distinct records, or
+ * from every pair when there are no more than the sample asks for.
+ */
+static void
+fit_u(const struct compare_rec *recs, size_t n, const struct linker_opts *o,
+    const struct compare_params *cp, struct model *md,
+    struct linker_stats *st)
+{
+	uint64_t counts[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
+	uint8_t lv[MODEL_SVOD_NFIELDS];
+	uint64_t total, k, s, a, b;
+	struct canon *cn;
+	struct err ue;
+	size_t i, j, f;
+
+	memset(counts, 0, sizeof(counts));
+	total = (uint64_t)n * (n - 1) / 2;
+	if (total <= o->u_pairs) {
+		/* Every pair: the counts are sums, so order does not matter. */
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++) {
+				compare_pair(&recs[i], &recs[j], cp, lv);
+				count_levels(counts, lv);
+			}
+		st->random_pairs = total;
+		st->u_all_pairs = true;
+	} else {
+		cn = xreallocarray(NULL, n, sizeof(*cn));
+		for (i = 0; i < n; i++) {
+			cn[i].index = recs[i].index;
+			cn[i].pos = (uint32_t)i;
+			cn[i].hash = rec_hash(&recs[i]);
+		}
+		qsort(cn, n, sizeof(*cn), canon_cmp);
+		s = o->seed;
+		for (k = 0; k < o->u_pairs; k++) {
+			a = below(&s, n);
+			b = below(&s, n - 1);
+			if (b >= a)
+				b++;
+			compare_pair(&recs[cn[a].pos], &recs[cn[b].pos], cp,
+			    lv);
+			count_levels(counts, lv);
+		}
+		free(cn);
+		st->random_pairs = o->u_pairs;
+	}
+	st->comparisons += st->random_pairs;
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
+		err_clear(&ue);
+		/* ERR_DATA only when no pair had the field: keep the start. */
+		if (model_set_u(md, f, counts[f],
+		    (size_t)model_svod_fields[f].nlevels, &ue) != 0)
+			st->u_unset |= 1u << f;
+	}
+}
+
+/*
+ * One training session: EM on the candidate patterns that agree exactly
+ * on the fields of 'rule' (bits by field), with those fields set to
+ * missing so that the agreement blocking forced on them does not pass
+ * for evidence. Adds the fitted m of every other field, weighted by the
+ * pairs the session had, to msum; wsum[f] gets the weights. Returns the
+ * session's pairs (0: none, nothing fitted).
+ */
+static uint64_t
+train_session(const struct model *start, const struct model_pattern *pats,
+    size_t npats, unsigned rule, const struct model_fit_opts *fo,
+    double msum[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX],
+    double wsum[MODEL_SVOD_NFIELDS], struct model_fit_stats *fs)
+{
+	struct model_tally *t;
+	struct model_pattern *sub;
+	struct model md = *start;
+	uint64_t pat, pairs = 0;
+	size_t i, f, nsub;
+	struct err fe;
+	int l;
+	bool in;
+
+	t = model_tally_new();
+	for (i = 0; i < npats; i++) {
+		pat = pats[i].pattern;
+		in = true;
+		for (f = 0; f < MODEL_SVOD_NFIELDS && in; f++)
+			if ((rule >> f) & 1u)
+				in = model_pattern_level(pat, f) == 0;
+		if (!in)
+			continue;
+		for (f = 0; f < MODEL_SVOD_NFIELDS; f++)
+			if ((rule >> f) & 1u) {
+				pat &= ~((uint64_t)0xF <<
+				    (f * MODEL_LEVEL_BITS));
+				pat |= (uint64_t)model_svod_fields[f].missing <<
+				    (f * MODEL_LEVEL_BITS);
+			}
+		model_tally_add(t, pat, pats[i].count);
+		pairs += pats[i].count;
+	}
+	sub = model_tally_patterns(t, &nsub);
+	model_tally_free(t);
+	err_clear(&fe);
+	if (pairs == 0 || model_fit(&md, sub, nsub, fo, fs, &fe) != 0) {
+		free(sub);
+		return 0;
+	}
+	free(sub);
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
+		if ((rule >> f) & 1u)
+			continue;
+		for (l = 0; l < model_svod_fields[f].nlevels; l++)
+			msum[f][l] += (double)pairs * md.m[f][l];
+		wsum[f] += (double)pairs;
+	}
+	return pairs;
+}
+
+/*
+ * lambda alone by EM over every candidate pattern, m and u fixed: the
+ * mean posterior match probability, iterated. Returns the iterations.
+ */
+static int
+fit_lambda(struct model *md, const struct model_pattern *pats, size_t npats,
+    int max_iter)
+{
+	double lam = md->lambda, next, g, total, q;
+	size_t i;
+	int it;
+
+	for (it = 1; it <= max_iter; it++) {
+		g = total = 0;
+		for (i = 0; i < npats; i++) {
+			q = model_probability(model_weight(md, pats[i].pattern,
+			    NULL, NULL), lam);
+			g += (double)pats[i].count * q;
+			total += (double)pats[i].count;
+		}
+		next = fmin(fmax(g / total, md->floor), 1 - md->floor);
+		if (fabs(next - lam) <= 1e-9 * lam) {
+			lam = next;
+			break;
+		}
+		lam = next;
+	}
+	md->lambda = lam;
+	return it > max_iter ? max_iter : it;
+}
+
+/* Training rules: exact date of birth; exact forename and surname. */
+static const unsigned session_rules[LINKER_SESSIONS] = {
+	1u << MODEL_F_DOB,
+	1u << MODEL_F_FORENAME | 1u << MODEL_F_SURNAME,
+};
+
+/*
+ * Step 4 by sessions: m of each field from the sessions that did not
+ * block on it, lambda over every candidate. Returns false when some
+ * field got no m (then the caller fits on every candidate).
+ */
+static bool
+fit_sessions(struct model *md, const struct model_pattern *pats,
+    size_t npats, const struct model_fit_opts *fo, struct linker_stats *st)
+{
+	double msum[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
+	double wsum[MODEL_SVOD_NFIELDS];
+	struct model_fit_stats fs;
+	size_t k, f;
+	int l;
+
+	memset(msum, 0, sizeof(msum));
+	memset(wsum, 0, sizeof(wsum));
+	for (k = 0; k < LINKER_SESSIONS; k++) {
+		memset(&fs, 0, sizeof(fs));
+		st->session_pairs[k] = train_session(md, pats, npats,
+		    session_rules[k], fo, msum, wsum, &fs);
+		st->session_iterations[k] = fs.iterations;
+		st->em_iterations += fs.iterations;
+	}
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++)
+		if (wsum[f] <= 0)
+			return false;
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++)
+		for (l = 0; l < model_svod_fields[f].nlevels; l++)
+			md->m[f][l] = l == model_svod_fields[f].missing ? 0 :
+			    msum[f][l] / wsum[f];
+	model_prepare(md);
+	st->lambda_iterations = fit_lambda(md, pats, npats, fo->max_iter);
+	st->em_converged = true;
+	return true;
+}
+
+/* Append to a growable array of 'size'-byte items. */
+static void *
+push(void *v, size_t *np, size_t *cap, size_t size)
+{
+	if (*np == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		v = xreallocarray(v, *cap, size);
+	}
+	(*np)++;
+	return v;
+}
+
+int
+linker_run(const struct compare_rec *recs, size_t n,
+    const struct linker_opts *opts, struct linker_result *out,
+    struct err *e)
+{
+	struct linker_opts o;
+	struct blockkey_opts bo;
+	struct compare_params cp;
+	struct model_fit_opts fo;
+	struct model_fit_stats fs;
+	struct model_thresholds th;
+	struct model_tally *t;
+	struct model_pattern *pats;
+	struct linker_stats *st = &out->stats;
+	uint64_t *pairs = NULL, *patt = NULL, pat;
+	size_t np = 0, npat, i, f, capl = 0, capr = 0, capc = 0;
+	double t0, tc, tcomp = 0, w, p;
+	bool nino, nhs, low;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	t0 = now();
+	if (opts == NULL)
+		linker_opts_init(&o);
+	else
+		o = *opts;
+	if (o.max_block == 0)
+		o.max_block = BLOCKKEY_MAX_BLOCK;
+	if (o.u_pairs == 0)
+		o.u_pairs = LINKER_U_PAIRS;
+	if ((rc = linker_opts_check(&o, e)) != 0)
+		return rc;
+	if (n > BLOCKKEY_MAX_RECORDS)
+		return err_set(e, ERR_LIMIT, "%zu records: at most %zu can be "
+		    "linked in one run", n, BLOCKKEY_MAX_RECORDS);
+	if ((rc = model_init(&out->model, model_svod_fields,
+	    MODEL_SVOD_NFIELDS, e)) != 0)
+		return rc;
+	compare_params_default(&cp);
+	st->records = n;
+	out->links = xmalloc(1);
+	out->review = xmalloc(1);
+	out->cannot = xmalloc(1);
+	if (n < 2)
+		goto done;
+
+	/* 1. Candidate pairs. */
+	blockkey_opts_init(&bo);
+	bo.max_block = o.max_block;
+	if ((rc = blockkey_pairs(recs, n, &bo, &pairs, &np, &st->blocking,
+	    e)) != 0)
+		goto fail;
+	st->candidate_pairs = np;
+
+	/* 2. Compare and tally. */
+	tc = now();
+	patt = xreallocarray(NULL, np ? np : 1, sizeof(*patt));
+	t = model_tally_new();
+	for (i = 0; i < np; i++) {
+		patt[i] = address_once(compare_pair(
+		    &recs[blockkey_pair_a(pairs[i])],
+		    &recs[blockkey_pair_b(pairs[i])], &cp, NULL));
+		model_tally_add(t, patt[i], 1);
+	}
+	st->comparisons = np;
+	pats = model_tally_patterns(t, &npat);
+	model_tally_free(t);
+	st->patterns = npat;
+
+	/* 3. u from random pairs. */
+	fit_u(recs, n, &o, &cp, &out->model, st);
+	tcomp = now() - tc;
+
+	/* 4. m and lambda by EM, u fixed. */
+	if (npat > 0) {
+		model_fit_opts_init(&fo);
+		fo.max_iter = o.max_iter;
+		fo.fix_u = !o.fit_u;
+		if (!o.plain_em && !o.fit_u &&
+		    fit_sessions(&out->model, pats, npat, &fo, st)) {
+			st->em_sessions = true;
+		} else {
+			st->em_iterations = 0;
+			rc = model_fit(&out->model, pats, npat, &fo, &fs, e);
+			if (rc != 0) {
+				free(pats);
+				goto fail;
+			}
+			st->em_iterations = fs.iterations;
+			st->em_converged = fs.converged;
+			st->em_loglik = fs.loglik;
+		}
+	}
+	free(pats);
+
+	/* 5. Score and class, in pair order: sorted by (a, b). */
+	th.review = o.review_probability;
+	th.match = o.match_probability;
+	for (i = 0; i < np; i++) {
+		pat = patt[i];
+		w = model_weight(&out->model, pat, NULL, NULL);
+		p = model_probability(w, out->model.lambda);
+		nino = model_pattern_level(pat, MODEL_F_NINO) ==
+		    MODEL_ID_DISAGREE;
+		nhs = model_pattern_level(pat, MODEL_F_NHS) ==
+		    MODEL_ID_DISAGREE;
+		low = w < o.cannot_weight;
+		if (nino || nhs || low) {
+			out->cannot = push(out->cannot, &out->ncannot, &capc,
+			    sizeof(*out->cannot));
+			out->cannot[out->ncannot - 1] = (struct linker_pair){
+			    blockkey_pair_a(pairs[i]),
+			    blockkey_pair_b(pairs[i]) };
+			st->cannot_nino += nino;
+			st->cannot_nhs += nhs;
+			st->cannot_weight += low;
+			if ((nino || nhs) && p >= th.review)
+				st->id_overrides++;
+			continue;
+		}
+		switch (model_classify(p, &th)) {
+		case MODEL_MATCH:
+			out->links = push(out->links, &out->nlinks, &capl,
+			    sizeof(*out->links));
+			out->links[out->nlinks - 1] = (struct linker_link){
+			    blockkey_pair_a(pairs[i]),
+			    blockkey_pair_b(pairs[i]), pat, w, p };
+			break;
+		case MODEL_REVIEW:
+			out->review = push(out->review, &out->nreview, &capr,
+			    sizeof(*out->review));
+			out->review[out->nreview - 1] = (struct linker_link){
+			    blockkey_pair_a(pairs[i]),
+			    blockkey_pair_b(pairs[i]), pat, w, p };
+			break;
+		default:
+			break;
+		}
+	}
+
+done:
+	/* 6. Figures. */
+	st->lambda = out->model.lambda;
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
+		memcpy(st->m[f], out->model.m[f], sizeof(st->m[f]));
+		memcpy(st->u[f], out->model.u[f], sizeof(st->u[f]));
+	}
+	st->links = out->nlinks;
+	st->review = out->nreview;
+	st->cannot = out->ncannot;
+	st->compare_seconds = tcomp;
+	st->comparisons_per_second = tcomp > 0 ?
+	    (double)st->comparisons / tcomp : 0;
+	st->seconds = now() - t0;
+	free(pairs);
+	free(patt);
+	return 0;
+
+fail:
+	free(pairs);
+	free(patt);
+	linker_result_free(out);
+	return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * linker: one run of probabilistic record linkage over match records
+ * (matchers/compare.h). It ties the stages together:
+ *
+ *  1. candidate pairs by blocking (matchers/blockkey.h);
+ *  2. every candidate pair compared into an agreement pattern, and the
+ *     patterns tallied (matchers/model.h);
+ *  3. u probabilities from random pairs of distinct records, drawn with
+ *     a fixed-seed splitmix64 generator (or every pair, when there are
+ *     no more pairs than the sample asks for);
+ *  4. m and lambda by EM with u fixed, in training sessions: EM on the
+ *     candidates agreeing exactly on the date of birth (that field set
+ *     to missing), and on those agreeing exactly on both names (names
+ *     set to missing), so the agreement blocking forces is not taken
+ *     for evidence; each field's m is the pair-weighted mean over the
+ *     sessions that did not fix it; then lambda alone by EM over every
+ *     candidate. opts->plain_em gives one EM over all candidates
+ *     instead (on a test population it drove lambda to 1);
+ *     when the UPRNs agree the postcode is set to missing, in the
+ *     patterns and in the u counts (one address, one piece of evidence);
+ *  5. every candidate pair scored (weight, match probability) and sorted
+ *     into links, review pairs and cannot-link pairs;
+ *  6. figures of the run.
+ *
+ * This first version applies no term-frequency adjustment: agreeing on a
+ * common surname weighs as much as agreeing on a rare one (model_weight
+ * is called with no term frequencies).
+ *
+ * Pure apart from reading the monotonic clock for the figures
+ * (comparisons per second): the pairs, weights, probabilities and the
+ * model never depend on it. No I/O, no global state.
+ *
+ * Invariants: a pair is (a, b) with a < b, positions in the caller's
+ * array; each output array is sorted by (a, b). The output depends only
+ * on the records and the options, never on the order of the records: the
+ * random pairs are drawn over the records sorted by their 'index' (then
+ * their contents), so a shuffled input gives the same pairs by record
+ * identity (map positions through recs[a].index), the same weights and
+ * the same model. A pair is in at most one of the three arrays.
+ *
+ * Typical use:
+ *
+ *	linker_opts_init(&o);
+ *	o.match_probability = cfg->match;
+ *	if (linker_run(recs, n, &o, &res, &e) != 0)
+ *		return e.code;
+ *	for (i = 0; i < res.nlinks; i++)
+ *		... res.links[i].a, .b, .weight, .probability ...
+ *	linker_result_free(&res);
+ */
+#ifndef SVOD_LINKER_H
+#define SVOD_LINKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etl/err.h"
+#include "matchers/blockkey.h"
+#include "matchers/compare.h"
+#include "matchers/model.h"
+
+#define LINKER_U_PAIRS		200000	/* default random pairs for u */
+#define LINKER_MATCH_P		0.99	/* default link threshold */
+#define LINKER_REVIEW_P		0.5	/* default review threshold */
+#define LINKER_CANNOT_WEIGHT	(-10.0)	/* default cannot-link weight, bits */
+#define LINKER_SESSIONS		2	/* training sessions of the EM */
+/* Default seed of the random pairs: any fixed value will do. */
+#define LINKER_SEED		UINT64_C(0x5eed5eed5eed5eed)
+
+/* How to link. Set the defaults with linker_opts_init. */
+struct linker_opts {
+	/* Largest block kept (2..); 0 means BLOCKKEY_MAX_BLOCK. */
+	size_t	 max_block;
+	/* Random pairs drawn for u (>= 1); 0 means LINKER_U_PAIRS. */
+	uint64_t u_pairs;
+	uint64_t seed;		/* of the random pairs */
+	/* p >= match_probability: link; p >= review_probability: review. */
+	double	 match_probability;
+	double	 review_probability;
+	/* A pair weighing less than this (bits) is a cannot-link. */
+	double	 cannot_weight;
+	int	 max_iter;	/* EM iterations at most (1000) */
+	/*
+	 * Fit u by EM as well, starting from the random pairs' u (default
+	 * false: u stays as the random pairs give it).
+	 */
+	bool	 fit_u;
+	/*
+	 * Fit m and lambda by one EM on every candidate pattern (default
+	 * false: by training sessions, see linker_run).
+	 */
+	bool	 plain_em;
+};
+
+/* A scored pair: a link or a review pair. */
+struct linker_link {
+	uint32_t a, b;		/* positions, a < b */
+	/*
+	 * Its agreement pattern: model_weight(&result->model, pattern,
+	 * NULL, contrib) gives each field's part of the weight, and
+	 * model_pattern_level the level of each field (the evidence).
+	 */
+	uint64_t pattern;
+	double	 weight;	/* bits */
+	double	 probability;	/* of a match */
+};
+
+/* A pair that must not be joined. */
+struct linker_pair {
+	uint32_t a, b;		/* positions, a < b */
+};
+
+/* Figures of a run. */
+struct linker_stats {
+	uint64_t records;
+	uint64_t candidate_pairs;	/* after blocking, distinct */
+	uint64_t patterns;		/* distinct agreement patterns */
+	uint64_t random_pairs;		/* compared for u */
+	bool	 u_all_pairs;		/* every pair was compared for u */
+	/* Bit f: no random pair had field f, so u stayed at its start. */
+	unsigned u_unset;
+	/* Comparisons (candidate and random pairs) and their wall time. */
+	uint64_t comparisons;
+	double	 compare_seconds;
+	double	 comparisons_per_second;
+	double	 seconds;			/* the whole run */
+	int	 em_iterations;		/* summed over sessions */
+	bool	 em_converged;
+	double	 em_loglik;		/* plain EM only */
+	bool	 em_sessions;		/* m came from the sessions */
+	/* Pairs and EM iterations of each session; lambda's iterations. */
+	uint64_t session_pairs[LINKER_SESSIONS];
+	int	 session_iterations[LINKER_SESSIONS];
+	int	 lambda_iterations;
+	double	 lambda;
+	/* Copies of the fitted model's m and u, by field and level. */
+	double	 m[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
+	double	 u[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
+	uint64_t links, review, cannot;
+	/* Cannot-links by reason (a pair may have several). */
+	uint64_t cannot_nino, cannot_nhs, cannot_weight;
+	/* Cannot-links by identifier whose probability reached review. */
+	uint64_t id_overrides;
+	struct blockkey_stats blocking;
+};
+
+/* What a run gives. Free the arrays with linker_result_free. */
+struct linker_result {
+	struct linker_link *links;	/* probability >= match */
+	size_t	 nlinks;
+	struct linker_link *review;	/* review <= probability < match */
+	size_t	 nreview;
+	struct linker_pair *cannot;	/* decisive against a match */
+	size_t	 ncannot;
+	struct model model;		/* the fitted model */
+	struct linker_stats stats;
+};
+
+/* Lifecycle */
+
+/*
+ * Defaults: block cap BLOCKKEY_MAX_BLOCK, LINKER_U_PAIRS random pairs,
+ * LINKER_SEED, thresholds 0.99 and 0.5, cannot-link below -10 bits, 1000
+ * EM iterations.
+ */
+void	 linker_opts_init(struct linker_opts *o);
+/*
+ * Check options from the configuration: 0 < review <= match < 1, a block
+ * cap of 0 or at least 2, a finite cannot weight, max_iter >= 1.
+ * Returns 0, or ERR_CONFIG.
+ */
+int	 linker_opts_check(const struct linker_opts *o, struct err *e);
+/* Free the arrays of 'r' and zero it. Accepts NULL and a zeroed result. */
+void	 linker_result_free(struct linker_result *r);
+
+/* Operations */
+
+/*
+ * Link the 'n' records at 'recs' (borrowed) with options 'opts' (NULL:
+ * the defaults) into 'out' (fully overwritten; free it with
+ * linker_result_free, also after a failure). A pair is classed, first
+ * match wins: cannot-link when its NINO or NHS number disagree or its
+ * weight is below opts->cannot_weight; link when its probability is at
+ * least match_probability; review when at least review_probability; else
+ * nothing. Fewer than two records, or no candidate pair, give empty
+ * arrays and a model with u set and m at its start.
+ * Returns 0; ERR_CONFIG for bad options; ERR_LIMIT for more records than
+ * BLOCKKEY_MAX_RECORDS. Out of memory exits (etl/xalloc.h).
+ */
+int	 linker_run(const struct compare_rec *recs, size_t n,
+	    const struct linker_opts *opts, struct linker_result *out,
+	    struct err *e);
+
+#endif
