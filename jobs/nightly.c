@@ -647,10 +647,12 @@ nightly_score(struct nightly *n, struct cluster *c, struct err *e)
 		    n->lr.cannot[i].b, e)) != 0)
 			return rc;
 	log_info("run %lld: scored %llu candidate pairs (%.0f comparisons/s), "
-	    "%zu links, %zu to review, %zu that may not join", n->run_id,
+	    "%zu links, %zu to review (%llu without a discriminating "
+	    "agreement, %llu ambiguous), %zu that may not join", n->run_id,
 	    (unsigned long long)n->lr.stats.candidate_pairs,
 	    n->lr.stats.comparisons_per_second, n->lr.nlinks, n->lr.nreview,
-	    n->lr.ncannot);
+	    (unsigned long long)n->lr.stats.weak_links,
+	    (unsigned long long)n->lr.stats.ambiguous_links, n->lr.ncannot);
 	return 0;
 }
 

@@ -281,6 +281,8 @@ train_session(const struct model *start, const struct model_pattern *pats,
 	return pairs;
 }
 
+static bool discriminates(uint64_t pat);
+
 /*
  * lambda alone by EM over every candidate pattern, m and u fixed: the
  * mean posterior match probability, iterated. Returns the iterations.
@@ -296,8 +298,9 @@ fit_lambda(struct model *md, const struct model_pattern *pats, size_t npats,
 	for (it = 1; it <= max_iter; it++) {
 		g = total = 0;
 		for (i = 0; i < npats; i++) {
-			q = model_probability(model_weight(md, pats[i].pattern,
-			    NULL, NULL), lam);
+			q = !discriminates(pats[i].pattern) ? 0 :
+			    model_probability(model_weight(md,
+			    pats[i].pattern, NULL, NULL), lam);
 			g += (double)pats[i].count * q;
 			total += (double)pats[i].count;
 		}
@@ -355,6 +358,73 @@ fit_sessions(struct model *md, const struct model_pattern *pats,
 	return true;
 }
 
+/*
+ * Starting m from anchor pairs: candidates that share a NINO stem or an
+ * NHS number, or agree exactly on both names and the date of birth, are
+ * near-certain matches (the strong tokens of the deterministic rules).
+ * Field f's m starts as its level shares among the anchors whose anchor
+ * does not involve f (half a pair added to every level, so none is 0).
+ * Not ground truth: only where EM starts. A field seen in fewer than
+ * LINKER_ANCHOR_MIN anchors keeps its start. Returns the anchor pairs.
+ */
+static uint64_t
+anchor_m(struct model *md, const struct model_pattern *pats, size_t npats,
+    unsigned *set)
+{
+	double cnt[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX], tot;
+	uint64_t pat, anchors = 0;
+	const unsigned name_bits = 1u << MODEL_F_FORENAME |
+	    1u << MODEL_F_SURNAME | 1u << MODEL_F_DOB;
+	unsigned why, own;
+	size_t i, f;
+	int l, miss;
+
+	memset(cnt, 0, sizeof(cnt));
+	*set = 0;
+	for (i = 0; i < npats; i++) {
+		pat = pats[i].pattern;
+		why = 0;
+		if (model_pattern_level(pat, MODEL_F_NINO) == MODEL_ID_AGREE)
+			why |= 1u << MODEL_F_NINO;
+		if (model_pattern_level(pat, MODEL_F_NHS) == MODEL_ID_AGREE)
+			why |= 1u << MODEL_F_NHS;
+		if (model_pattern_level(pat, MODEL_F_FORENAME) ==
+		    MODEL_FN_EXACT &&
+		    model_pattern_level(pat, MODEL_F_SURNAME) ==
+		    MODEL_SN_EXACT &&
+		    model_pattern_level(pat, MODEL_F_DOB) == MODEL_DOB_EXACT)
+			why |= name_bits;
+		if (why == 0)
+			continue;
+		anchors += pats[i].count;
+		for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
+			/* Only an anchor that does not rest on f counts. */
+			own = f == MODEL_F_NINO || f == MODEL_F_NHS ?
+			    1u << f : (why >> f) & 1u ? name_bits : 0;
+			if ((why & ~own) == 0)
+				continue;
+			cnt[f][model_pattern_level(pat, f)] +=
+			    (double)pats[i].count;
+		}
+	}
+	for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
+		miss = model_svod_fields[f].missing;
+		tot = 0;
+		for (l = 0; l < model_svod_fields[f].nlevels; l++)
+			if (l != miss)
+				tot += cnt[f][l];
+		if (tot < LINKER_ANCHOR_MIN)
+			continue;
+		*set |= 1u << f;
+		tot += 0.5 * (model_svod_fields[f].nlevels - 1);
+		for (l = 0; l < model_svod_fields[f].nlevels; l++)
+			md->m[f][l] = l == miss ? 0 :
+			    fmax((cnt[f][l] + 0.5) / tot, md->floor);
+	}
+	model_prepare(md);
+	return anchors;
+}
+
 /* Append to a growable array of 'size'-byte items. */
 static void *
 push(void *v, size_t *np, size_t *cap, size_t size)
@@ -365,6 +435,207 @@ push(void *v, size_t *np, size_t *cap, size_t size)
 	}
 	(*np)++;
 	return v;
+}
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The tags 'tag' of the records that have one, sorted; *nv the count. */
+static uint64_t *
+tf_table(const struct compare_rec *recs, size_t n, int tag, size_t *nv)
+{
+	uint64_t *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	size_t i;
+
+	*nv = 0;
+	for (i = 0; i < n; i++)
+		if ((recs[i].have >> tag) & 1u)
+			v[(*nv)++] = recs[i].tag[tag];
+	qsort(v, *nv, sizeof(*v), u64_cmp);
+	return v;
+}
+
+/* How many of the sorted 'v' equal 'x'. */
+static uint64_t
+tf_count(const uint64_t *v, size_t nv, uint64_t x)
+{
+	size_t lo = 0, hi = nv, mid, first;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	hi = nv;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid] <= x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - first;
+}
+
+/*
+ * May the pair be a link at all? It must agree on a field that tells
+ * people apart, not just on a household: the forename (exact, nickname,
+ * swapped with the surname or Dice at the high level), the date of birth
+ * (exact or day and month swapped), the NINO stem or the NHS number;
+ * members of one household share surname and address and differ there.
+ * And names must not stand alone: the date of birth (exact, swapped or
+ * one digit off), an identifier or the address (UPRN or full postcode)
+ * must agree as well, for two people of a common name and no date of
+ * birth agree on nothing else. Other pairs are never links, however
+ * much they weigh (the fields are not independent given a non-match).
+ */
+static bool
+discriminates(uint64_t pat)
+{
+	int fn = model_pattern_level(pat, MODEL_F_FORENAME);
+	int dob = model_pattern_level(pat, MODEL_F_DOB);
+	bool id = model_pattern_level(pat, MODEL_F_NINO) == MODEL_ID_AGREE ||
+	    model_pattern_level(pat, MODEL_F_NHS) == MODEL_ID_AGREE;
+
+	if (!(fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME ||
+	    fn == MODEL_FN_SWAPPED || fn == MODEL_FN_DICE90 ||
+	    dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED || id))
+		return false;
+	return id || dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED ||
+	    dob == MODEL_DOB_ONE_DIGIT ||
+	    model_pattern_level(pat, MODEL_F_UPRN) == MODEL_ID_AGREE ||
+	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_FULL;
+}
+
+static int
+pair_cmp(const void *x, const void *y)
+{
+	const struct linker_pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	if (a->b != b->b)
+		return a->b < b->b ? -1 : 1;
+	return 0;
+}
+
+static int
+link_cmp(const void *x, const void *y)
+{
+	return pair_cmp(&(struct linker_pair){ ((const struct linker_link *)
+	    x)->a, ((const struct linker_link *)x)->b },
+	    &(struct linker_pair){ ((const struct linker_link *)y)->a,
+	    ((const struct linker_link *)y)->b });
+}
+
+/* One end of a link: the record, the link's place, its weight. */
+struct end {
+	uint32_t rec;
+	uint32_t link;
+	double	 weight;
+};
+
+/* By record, then weight down, then link: a total order. */
+static int
+end_cmp(const void *x, const void *y)
+{
+	const struct end *a = x, *b = y;
+
+	if (a->rec != b->rec)
+		return a->rec < b->rec ? -1 : 1;
+	if (a->weight != b->weight)
+		return a->weight > b->weight ? -1 : 1;
+	if (a->link != b->link)
+		return a->link < b->link ? -1 : 1;
+	return 0;
+}
+
+/* Is (a, b), in either order, in the sorted cannot-links? */
+static bool
+is_cannot(const struct linker_result *r, uint32_t a, uint32_t b)
+{
+	struct linker_pair k = { a < b ? a : b, a < b ? b : a };
+
+	return r->ncannot > 0 && bsearch(&k, r->cannot, r->ncannot,
+	    sizeof(k), pair_cmp) != NULL;
+}
+
+/*
+ * Ambiguity: when a record's links within 'margin' bits of its best go
+ * to two records that are a cannot-link pair (two different people, a
+ * father and son of one name and address, say), the record could be
+ * either: none of those links is made, and they go to review. Links are
+ * moved from out->links to out->review, both kept sorted by (a, b).
+ * Returns the links moved.
+ */
+static uint64_t
+resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
+{
+	struct end *ends;
+	bool *drop;
+	size_t ne, i, j, k, lo, hi, kept;
+	uint64_t moved = 0;
+	uint32_t x, y;
+
+	if (out->nlinks < 2 || out->ncannot == 0)
+		return 0;
+	ne = 2 * out->nlinks;
+	ends = xreallocarray(NULL, ne, sizeof(*ends));
+	drop = xcalloc(out->nlinks, sizeof(*drop));
+	for (i = 0; i < out->nlinks; i++) {
+		ends[2 * i] = (struct end){ out->links[i].a, (uint32_t)i,
+		    out->links[i].weight };
+		ends[2 * i + 1] = (struct end){ out->links[i].b, (uint32_t)i,
+		    out->links[i].weight };
+	}
+	qsort(ends, ne, sizeof(*ends), end_cmp);
+	for (lo = 0; lo < ne; lo = hi) {
+		for (hi = lo + 1; hi < ne && ends[hi].rec == ends[lo].rec; hi++)
+			;
+		/* Rivals: the links within the margin of the best. */
+		for (i = lo + 1; i < hi &&
+		    ends[i].weight >= ends[lo].weight - margin; i++)
+			;
+		for (j = lo; j < i; j++)
+			for (k = j + 1; k < i; k++) {
+				x = out->links[ends[j].link].a ==
+				    ends[lo].rec ? out->links[ends[j].link].b :
+				    out->links[ends[j].link].a;
+				y = out->links[ends[k].link].a ==
+				    ends[lo].rec ? out->links[ends[k].link].b :
+				    out->links[ends[k].link].a;
+				if (is_cannot(out, x, y)) {
+					drop[ends[j].link] = true;
+					drop[ends[k].link] = true;
+				}
+			}
+	}
+	kept = 0;
+	for (i = 0; i < out->nlinks; i++) {
+		if (!drop[i]) {
+			out->links[kept++] = out->links[i];
+			continue;
+		}
+		out->review = push(out->review, &out->nreview, capr,
+		    sizeof(*out->review));
+		out->review[out->nreview - 1] = out->links[i];
+		moved++;
+	}
+	out->nlinks = kept;
+	if (moved > 0)
+		qsort(out->review, out->nreview, sizeof(*out->review),
+		    link_cmp);
+	free(ends);
+	free(drop);
+	return moved;
 }
 
 int
@@ -385,6 +656,12 @@ linker_run(const struct compare_rec *recs, size_t n,
 	size_t np = 0, npat, i, f, capl = 0, capr = 0, capc = 0;
 	double t0, tc, tcomp = 0, w, p;
 	bool nino, nhs, low;
+	unsigned set;
+	enum model_class cls;
+	uint64_t freq[MODEL_SVOD_NFIELDS], *tff, *tfs;
+	size_t ntff, ntfs;
+	struct model_tf tf;
+	const struct compare_rec *ra;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -445,6 +722,14 @@ linker_run(const struct compare_rec *recs, size_t n,
 		model_fit_opts_init(&fo);
 		fo.max_iter = o.max_iter;
 		fo.fix_u = !o.fit_u;
+		st->anchor_pairs = anchor_m(&out->model, pats, npat, &set);
+		if (!o.plain_em && !o.fit_u && set == (1u <<
+		    MODEL_SVOD_NFIELDS) - 1) {
+			st->em_anchored = true;
+			st->em_converged = true;
+			st->lambda_iterations = fit_lambda(&out->model, pats,
+			    npat, fo.max_iter);
+		} else
 		if (!o.plain_em && !o.fit_u &&
 		    fit_sessions(&out->model, pats, npat, &fo, st)) {
 			st->em_sessions = true;
@@ -463,11 +748,25 @@ linker_run(const struct compare_rec *recs, size_t n,
 	free(pats);
 
 	/* 5. Score and class, in pair order: sorted by (a, b). */
+	tff = tf_table(recs, n, COMPARE_T_FORENAME, &ntff);
+	tfs = tf_table(recs, n, COMPARE_T_SURNAME, &ntfs);
+	tf.freq = freq;
+	tf.nrecords = n;
 	th.review = o.review_probability;
 	th.match = o.match_probability;
 	for (i = 0; i < np; i++) {
 		pat = patt[i];
-		w = model_weight(&out->model, pat, NULL, NULL);
+		ra = &recs[blockkey_pair_a(pairs[i])];
+		memset(freq, 0, sizeof(freq));
+		if (model_pattern_level(pat, MODEL_F_FORENAME) ==
+		    MODEL_FN_EXACT)
+			freq[MODEL_F_FORENAME] = tf_count(tff, ntff,
+			    ra->tag[COMPARE_T_FORENAME]);
+		if (model_pattern_level(pat, MODEL_F_SURNAME) ==
+		    MODEL_SN_EXACT)
+			freq[MODEL_F_SURNAME] = tf_count(tfs, ntfs,
+			    ra->tag[COMPARE_T_SURNAME]);
+		w = model_weight(&out->model, pat, &tf, NULL);
 		p = model_probability(w, out->model.lambda);
 		nino = model_pattern_level(pat, MODEL_F_NINO) ==
 		    MODEL_ID_DISAGREE;
@@ -487,7 +786,12 @@ linker_run(const struct compare_rec *recs, size_t n,
 				st->id_overrides++;
 			continue;
 		}
-		switch (model_classify(p, &th)) {
+		cls = model_classify(p, &th);
+		if (cls == MODEL_MATCH && !discriminates(pat)) {
+			cls = MODEL_REVIEW;
+			st->weak_links++;
+		}
+		switch (cls) {
 		case MODEL_MATCH:
 			out->links = push(out->links, &out->nlinks, &capl,
 			    sizeof(*out->links));
@@ -506,6 +810,11 @@ linker_run(const struct compare_rec *recs, size_t n,
 			break;
 		}
 	}
+
+	free(tff);
+	free(tfs);
+	st->ambiguous_links = resolve_ambiguity(out, LINKER_AMBIGUITY_BITS,
+	    &capr);
 
 done:
 	/* 6. Figures. */

@@ -22,9 +22,25 @@
  *     into links, review pairs and cannot-link pairs;
  *  6. figures of the run.
  *
- * This first version applies no term-frequency adjustment: agreeing on a
- * common surname weighs as much as agreeing on a rare one (model_weight
- * is called with no term frequencies).
+ * Before the sessions, m starts from anchor pairs: candidates sharing a
+ * NINO stem or NHS number, or agreeing exactly on both names and the
+ * date of birth (each field's m from the anchors that do not rest on it).
+ * When every field has LINKER_ANCHOR_MIN anchors, that m is kept and
+ * lambda alone is fitted (stats.em_anchored); otherwise the sessions run
+ * from it. Lambda's EM counts a pair that may not be a link (below) as a
+ * non-match.
+ *
+ * Scoring adjusts exact forename and surname agreement by term frequency
+ * (how many of the records hold the value): a link's weight is
+ * model_weight with those frequencies, so a common name counts less.
+ * A pair above match_probability is a link only if it agrees on a
+ * discriminating field (forename exact, nickname, swapped or high Dice;
+ * DOB exact or swapped; NINO; NHS number) and not on names alone (DOB
+ * exact, swapped or one digit off, an identifier, the UPRN or the full
+ * postcode as well); otherwise it goes to review (stats.weak_links).
+ * Ambiguity: when a record's links within LINKER_AMBIGUITY_BITS of its
+ * best go to two records that are a cannot-link pair, those links go to
+ * review instead (stats.ambiguous_links).
  *
  * Pure apart from reading the monotonic clock for the figures
  * (comparisons per second): the pairs, weights, probabilities and the
@@ -65,6 +81,10 @@
 #define LINKER_REVIEW_P		0.5	/* default review threshold */
 #define LINKER_CANNOT_WEIGHT	(-10.0)	/* default cannot-link weight, bits */
 #define LINKER_SESSIONS		2	/* training sessions of the EM */
+/* Anchor pairs a field needs before they set its starting m. */
+#define LINKER_ANCHOR_MIN	20
+/* Two rival links of one record closer than this (bits): ambiguous. */
+#define LINKER_AMBIGUITY_BITS	2.0
 /* Default seed of the random pairs: any fixed value will do. */
 #define LINKER_SEED		UINT64_C(0x5eed5eed5eed5eed)
 
@@ -98,7 +118,8 @@ struct linker_link {
 	uint32_t a, b;		/* positions, a < b */
 	/*
 	 * Its agreement pattern: model_weight(&result->model, pattern,
-	 * NULL, contrib) gives each field's part of the weight, and
+	 * NULL, contrib) gives each field's part of the weight (before the
+	 * term-frequency adjustment of exact names), and
 	 * model_pattern_level the level of each field (the evidence).
 	 */
 	uint64_t pattern;
@@ -129,6 +150,8 @@ struct linker_stats {
 	bool	 em_converged;
 	double	 em_loglik;		/* plain EM only */
 	bool	 em_sessions;		/* m came from the sessions */
+	/* m came from the anchor pairs, lambda alone by EM. */
+	bool	 em_anchored;
 	/* Pairs and EM iterations of each session; lambda's iterations. */
 	uint64_t session_pairs[LINKER_SESSIONS];
 	int	 session_iterations[LINKER_SESSIONS];
@@ -137,7 +160,10 @@ struct linker_stats {
 	/* Copies of the fitted model's m and u, by field and level. */
 	double	 m[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
 	double	 u[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
+	uint64_t anchor_pairs;		/* set the starting m */
 	uint64_t links, review, cannot;
+	/* Links sent to review: no agreeing discriminating field; rivals. */
+	uint64_t weak_links, ambiguous_links;
 	/* Cannot-links by reason (a pair may have several). */
 	uint64_t cannot_nino, cannot_nhs, cannot_weight;
 	/* Cannot-links by identifier whose probability reached review. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,8 +471,14 @@ test_population(void **state)
 		assert_true(k == 0 || r.links[k - 1].a < r.links[k].a ||
 		    (r.links[k - 1].a == r.links[k].a &&
 		    r.links[k - 1].b < r.links[k].b));
+		/* Term frequencies adjust only exact name agreement. */
 		w = model_weight(&r.model, r.links[k].pattern, NULL, NULL);
-		assert_true(w == r.links[k].weight);
+		if (model_pattern_level(r.links[k].pattern,
+		    MODEL_F_FORENAME) != MODEL_FN_EXACT &&
+		    model_pattern_level(r.links[k].pattern,
+		    MODEL_F_SURNAME) != MODEL_SN_EXACT)
+			assert_true(w == r.links[k].weight);
+		assert_true(isfinite(r.links[k].weight));
 	}
 	/* Every candidate pair: score it again to sort by truth. */
 	blockkey_opts_init(&bo);
@@ -529,7 +536,7 @@ test_population(void **state)
 
 	assert_int_equal(st->records, pop->n);
 	assert_int_equal(st->links, r.nlinks);
-	assert_true(st->em_iterations > 0);
+	assert_true(st->em_iterations > 0 || st->lambda_iterations > 0);
 	print_message("true candidates %llu (%llu above 0.99), non-match "
 	    "candidates %llu (%llu below 0.5, %llu below 0.5 or cannot-link)"
 	    "\n",
@@ -537,8 +544,15 @@ test_population(void **state)
 	    (unsigned long long)non_cand, (unsigned long long)non_lo,
 	    (unsigned long long)non_out);
 	assert_false(st->u_all_pairs);
-	assert_true(st->em_sessions);
-	assert_true(rec >= 0.99);
+	/* m from the anchor pairs here (enough of them for every field). */
+	assert_true(st->em_anchored);
+	assert_false(st->em_sessions);
+	/*
+	 * Pairs with no discriminating agreement (households, names alone)
+	 * and ambiguous links go to review: a little recall for precision.
+	 */
+	assert_true(rec >= 0.95);
+	assert_true(prec >= 0.98);
 	/*
 	 * A floor against regressions, not a target: households (one
 	 * address and surname) and common names without a date of birth
