@@ -631,6 +631,12 @@ nightly_score(struct nightly *n, struct cluster *c, struct err *e)
 	struct linker_opts lo;
 	int rc;
 
+	/*
+	 * UPRN + surname + DOB ignores the forename and joins twins: the
+	 * scores weigh that evidence with the forename instead.
+	 */
+	if ((rc = cluster_skip_rule(c, PSEUDONYM_UPRN_SURNAME_DOB, e)) != 0)
+		return rc;
 	linker_opts_init(&lo);
 	lo.match_probability = n->cfg->match_pct / 100.0;
 	lo.review_probability = n->cfg->review_pct / 100.0;

@@ -63,6 +63,7 @@ struct cluster {
 	size_t	 cap;		/* records allowed */
 	size_t	 n;		/* records added */
 	bool	 ran;
+	unsigned skip;		/* bit s: rule slot s is not applied */
 
 	/* By input index. */
 	uint8_t	*feed;
@@ -284,6 +285,23 @@ cluster_add_link(struct cluster *c, uint32_t a, uint32_t b, double weight,
 	push_pair(&c->slinks, &c->nslinks, &c->slinks_cap,
 	    (struct pair){ a, b, weight + 0.0 });
 	return 0;
+}
+
+int
+cluster_skip_rule(struct cluster *c, int purpose, struct err *e)
+{
+	int s;
+
+	if (c->ran)
+		return err_set(e, ERR_DATA, "rule %d skipped after the run",
+		    purpose);
+	for (s = 0; s < CLUSTER_RULES; s++)
+		if (slot_purpose[s] == purpose) {
+			c->skip |= 1u << s;
+			return 0;
+		}
+	return err_set(e, ERR_DATA, "no linking rule has purpose %d",
+	    purpose);
 }
 
 int
@@ -992,7 +1010,8 @@ cluster_run(struct cluster *c, struct err *e)
 			for (r = 0; r < n; r++)
 				c->facts[r].nino[c->feed[c->order[r]]] =
 				    gid[r];
-		link_slot(c, s, gid, nxt);
+		if (!((c->skip >> s) & 1u))
+			link_slot(c, s, gid, nxt);
 	}
 	link_scored(c);
 	finish(c);

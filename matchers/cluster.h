@@ -186,6 +186,16 @@ int	 cluster_add(struct cluster *c, const struct cluster_rec *r,
 int	 cluster_add_link(struct cluster *c, uint32_t a, uint32_t b,
 	    double weight, struct err *e);
 /*
+ * Do not apply the linking rule of 'purpose' (an enum pseudonym_purpose,
+ * one of the five rules): its tokens join nothing in cluster_run. For
+ * the probabilistic matcher, whose scores weigh that evidence with the
+ * rest: the UPRN + surname + DOB rule ignores the forename and so joins
+ * twins. Without a call every rule applies. Before cluster_run.
+ * Returns 0; ERR_DATA for a purpose that is not a rule's or after
+ * cluster_run.
+ */
+int	 cluster_skip_rule(struct cluster *c, int purpose, struct err *e);
+/*
  * Records a and b differ (the caller decides: a strongly negative
  * weight, say, or disagreeing NINOs): no union, by a rule or a scored
  * link, may put them into one resident. Same calls and errors as

@@ -494,8 +494,11 @@ tf_count(const uint64_t *v, size_t nv, uint64_t x)
  * And names must not stand alone: the date of birth (exact, swapped or
  * one digit off), an identifier or the address (UPRN or full postcode)
  * must agree as well, for two people of a common name and no date of
- * birth agree on nothing else. Other pairs are never links, however
- * much they weigh (the fields are not independent given a non-match).
+ * birth agree on nothing else. A forename that disagrees (not a
+ * nickname, initial or near spelling) rules a link out unless the NINO
+ * stem or NHS number agrees: twins share surname, date of birth and
+ * address. Other pairs are never links, however much they weigh (the
+ * fields are not independent given a non-match).
  */
 static bool
 discriminates(uint64_t pat)
@@ -505,6 +508,13 @@ discriminates(uint64_t pat)
 	bool id = model_pattern_level(pat, MODEL_F_NINO) == MODEL_ID_AGREE ||
 	    model_pattern_level(pat, MODEL_F_NHS) == MODEL_ID_AGREE;
 
+	/*
+	 * A forename that disagrees outright, with no identifier agreeing:
+	 * two people of one surname, date of birth and address (twins)
+	 * look just like this, however much the rest weighs.
+	 */
+	if (fn == MODEL_FN_DISAGREE && !id)
+		return false;
 	if (!(fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME ||
 	    fn == MODEL_FN_SWAPPED || fn == MODEL_FN_DICE90 ||
 	    dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED || id))

@@ -37,7 +37,9 @@
  * discriminating field (forename exact, nickname, swapped or high Dice;
  * DOB exact or swapped; NINO; NHS number) and not on names alone (DOB
  * exact, swapped or one digit off, an identifier, the UPRN or the full
- * postcode as well); otherwise it goes to review (stats.weak_links).
+ * postcode as well), and its forename must not disagree outright unless
+ * the NINO stem or NHS number agrees (twins); otherwise it goes to review
+ * (stats.weak_links).
  * Ambiguity: when a record's links within LINKER_AMBIGUITY_BITS of its
  * best go to two records that are a cannot-link pair, those links go to
  * review instead (stats.ambiguous_links).

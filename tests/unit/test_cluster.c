@@ -152,6 +152,48 @@ test_nino_across_feeds(void **state)
 	cluster_free(c);
 }
 
+/*
+ * A skipped rule joins nothing: twins sharing UPRN, surname and DOB stay
+ * apart; the other rules still apply; errors for a purpose that is not a
+ * rule's and after the run.
+ */
+static void
+test_skip_rule(void **state)
+{
+	static const struct trec t[] = {
+		{ CT, "C1", NULL, "D1", NULL, NULL, NULL, "U1-KOW-D1" },
+		{ CT, "C2", NULL, "D1", NULL, NULL, NULL, "U1-KOW-D1" },
+		{ RENT, "R1", NULL, "D1", "KOW-OLIVIA-D1", NULL, NULL, NULL },
+		{ ASC, "A1", NULL, "D1", "KOW-OLIVIA-D1", NULL, NULL, NULL },
+	};
+	struct cluster *c;
+	struct err e;
+	size_t i;
+
+	(void)state;
+	c = cluster_new(4);
+	for (i = 0; i < 4; i++)
+		add(c, &t[i]);
+	err_clear(&e);
+	assert_int_equal(cluster_skip_rule(c, PSEUDONYM_UPRN_SURNAME_DOB,
+	    &e), 0);
+	assert_int_equal(cluster_skip_rule(c, PSEUDONYM_POSTCODE, &e),
+	    ERR_DATA);
+	err_clear(&e);
+	assert_int_equal(cluster_run(c, &e), 0);
+	assert_false(together(c, CT, "C1", CT, "C2"));
+	assert_true(together(c, RENT, "R1", ASC, "A1"));
+	assert_int_equal(cluster_count(c), 3);
+	assert_int_equal(cluster_skip_rule(c, PSEUDONYM_NAME_DOB, &e),
+	    ERR_DATA);
+	cluster_free(c);
+
+	/* Without the call the rule joins them. */
+	c = run(t, 4);
+	assert_true(together(c, CT, "C1", CT, "C2"));
+	cluster_free(c);
+}
+
 static void
 test_name_dob(void **state)
 {
@@ -1495,6 +1537,7 @@ main(void)
 		cmocka_unit_test(test_id_second_choice),
 		cmocka_unit_test(test_ids_all_new),
 		cmocka_unit_test(test_ids_bad_prev),
+		cmocka_unit_test(test_skip_rule),
 		cmocka_unit_test(test_scored_links_join),
 		cmocka_unit_test(test_link_weight),
 		cmocka_unit_test(test_scored_order),

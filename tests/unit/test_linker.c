@@ -52,6 +52,7 @@ struct population {
 	size_t	 n;
 	uint32_t twin_a, twin_b;	/* record indexes */
 	uint32_t father, son;
+	uint32_t twin2_a, twin2_b;	/* twins with no NINO or NHS number */
 };
 
 struct fixture {
@@ -368,6 +369,22 @@ make_population(struct fixture *f)
 	snprintf(tw.nhs, sizeof(tw.nhs), "9500000004");
 	pop->son = (uint32_t)pop->n;
 	add(f, &tw, 1, PEOPLE + 3);
+
+	/*
+	 * Twins with no identifier to tell them apart: one surname, date
+	 * of birth and address, forenames that disagree.
+	 */
+	memset(&tw, 0, sizeof(tw));
+	snprintf(tw.forename, sizeof(tw.forename), "OLIVIA");
+	snprintf(tw.surname, sizeof(tw.surname), "KOWALCZYK");
+	snprintf(tw.dob, sizeof(tw.dob), "1998-09-17");
+	snprintf(tw.postcode, sizeof(tw.postcode), "WS7 3DP");
+	snprintf(tw.uprn, sizeof(tw.uprn), "100075551234");
+	pop->twin2_a = (uint32_t)pop->n;
+	add(f, &tw, 0, PEOPLE + 4);
+	snprintf(tw.forename, sizeof(tw.forename), "BEATRICE");
+	pop->twin2_b = (uint32_t)pop->n;
+	add(f, &tw, 0, PEOPLE + 5);
 }
 
 static int
@@ -575,6 +592,12 @@ test_population(void **state)
 	assert_null(find_link(r.links, r.nlinks, pop->father, pop->son));
 	assert_true(in_cannot(&r, pop->twin_a, pop->twin_b));
 	assert_true(in_cannot(&r, pop->father, pop->son));
+	/*
+	 * Twins without identifiers: surname, date of birth and address
+	 * agree, the forenames disagree. Never a link, whatever the weight.
+	 */
+	assert_null(find_link(r.links, r.nlinks, pop->twin2_a,
+	    pop->twin2_b));
 	linker_result_free(&r);
 	assert_null(r.links);
 }
