@@ -1107,7 +1107,12 @@ nightly_inputs(struct nightly *n, json_t *inputs, json_t *rejects,
  * could block both: wait at most 50 ms for each lock, then give all of
  * them back and try again after a short, varied pause.
  */
-#define NIGHTLY_PUBLISH_TRIES 200
+/*
+ * About 3 to 4 minutes of tries at most: readers are never held up by a
+ * try for more than 50 ms, so a night may wait long for a quiet moment
+ * rather than fail.
+ */
+#define NIGHTLY_PUBLISH_TRIES 2000
 
 static int
 nightly_publish(struct nightly *n, struct err *e)
@@ -1129,7 +1134,7 @@ nightly_publish(struct nightly *n, struct err *e)
 			q(n->conn, NULL, "ROLLBACK");
 			if (rc != ERR_TEMPFAIL)
 				return rc;
-			if (attempt == 1 || attempt % 20 == 0)
+			if (attempt == 1 || attempt % 100 == 0)
 				log_warn("publish waited too long for a lock "
 				    "(attempt %d of %d); retrying", attempt,
 				    NIGHTLY_PUBLISH_TRIES);
