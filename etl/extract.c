@@ -103,10 +103,15 @@ extract_tally(struct extract_count *tab, size_t *ntab, const char *field,
 			tab[i].n++;
 			return;
 		}
-	if (*ntab == EXTRACT_MAX_COUNTS)
-		i = EXTRACT_MAX_COUNTS - 1;	/* the last kind absorbs the rest */
-	else
+	if (*ntab == EXTRACT_MAX_COUNTS) {
+		/* The table is full: the last entry counts every other kind,
+		 * under a name of its own rather than the first kind's. */
+		i = EXTRACT_MAX_COUNTS - 1;
+		field = "";
+		reason = "other";
+	} else {
 		(*ntab)++;
+	}
 	tab[i].field = field;
 	tab[i].reason = reason;
 	tab[i].n++;

@@ -509,26 +509,39 @@ lookup_resident_load(struct lookup *lk, const char *id,
 	return 0;
 }
 
+/*
+ * The non-empty columns 'parts' of row r joined by 'sep' into 'out' (cap
+ * bytes, cut short rather than overflowed); NULL when all are empty.
+ */
+static const char *
+lookup_join(const PGresult *res, int r, const char *const *parts,
+    size_t nparts, const char *sep, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < nparts; i++) {
+		const char *s = col(res, r, parts[i]);
+
+		if (s == NULL || *s == '\0' || len + strlen(sep) + 1 >= cap)
+			continue;
+		len += (size_t)snprintf(out + len, cap - len, "%s%s",
+		    len ? sep : "", s);
+		if (len >= cap)
+			len = cap - 1;
+	}
+	return out[0] ? out : NULL;
+}
+
 /* "Mr John A Smith" from a contact row into 'out'. */
 static const char *
 lookup_name(const PGresult *res, int r, char *out, size_t cap)
 {
 	static const char *const parts[] = { "title", "forename",
 	    "middle_names", "surname" };
-	size_t len = 0;
+	const char *name = lookup_join(res, r, parts, 4, " ", out, cap);
 
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		const char *s = col(res, r, parts[i]);
-
-		if (s == NULL || *s == '\0' || len + 2 >= cap)
-			continue;
-		len += (size_t)snprintf(out + len, cap - len, "%s%s",
-		    len ? " " : "", s);
-		if (len >= cap)
-			len = cap - 1;
-	}
-	return out[0] ? out : "(no name)";
+	return name ? name : "(no name)";
 }
 
 /* Address lines and postcode joined by ", ", or NULL when none. */
@@ -537,20 +550,8 @@ lookup_address(const PGresult *res, int r, char *out, size_t cap)
 {
 	static const char *const parts[] = { "address_1", "address_2",
 	    "address_3", "address_4", "postcode" };
-	size_t len = 0;
 
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		const char *s = col(res, r, parts[i]);
-
-		if (s == NULL || *s == '\0' || len + 3 >= cap)
-			continue;
-		len += (size_t)snprintf(out + len, cap - len, "%s%s",
-		    len ? ", " : "", s);
-		if (len >= cap)
-			len = cap - 1;
-	}
-	return out[0] ? out : NULL;
+	return lookup_join(res, r, parts, 5, ", ", out, cap);
 }
 
 static void
