@@ -70,6 +70,7 @@ struct nightly_rec {
 
 struct nightly {
 	struct config *cfg;
+	int	 as_of_year;		/* of cfg->as_of, for the matcher */
 	struct pipeline pl;
 	bool	 pl_live;
 	struct runfiles rf;
@@ -340,10 +341,15 @@ nightly_remember(struct nightly *n, const struct record *rec,
 		struct name_norm nm;
 		struct dob_parts dp;
 		bool dob = rec->v != NULL && pipeline_name_dob(rec, &nm, &dp);
+		char premises[64] = "";
 		struct compare_source src = { r->feed,
 			(uint32_t)(n->nrecs - 1), id->have,
 			(const unsigned char (*)[PSEUDONYM_TOKEN_LEN])id->tok,
-			rec->v != NULL ? &nm : NULL, dob ? &dp : NULL };
+			rec->v != NULL ? &nm : NULL, dob ? &dp : NULL,
+			premises, pipeline_account(rec), n->as_of_year };
+
+		if (rec->v != NULL)
+			pipeline_premises(rec, premises, sizeof(premises));
 		int rc;
 
 		if (n->crecs_cap < n->caprecs) {
@@ -632,10 +638,14 @@ nightly_score(struct nightly *n, struct cluster *c, struct err *e)
 	int rc;
 
 	/*
-	 * UPRN + surname + DOB ignores the forename and joins twins: the
-	 * scores weigh that evidence with the forename instead.
+	 * UPRN + surname + DOB ignores the forename and joins twins, and
+	 * surname + initial + DOB + postcode joins twins of one initial
+	 * (Lucy and Lily): the scores weigh that evidence with the whole
+	 * forename instead.
 	 */
-	if ((rc = cluster_skip_rule(c, PSEUDONYM_UPRN_SURNAME_DOB, e)) != 0)
+	if ((rc = cluster_skip_rule(c, PSEUDONYM_UPRN_SURNAME_DOB, e)) != 0 ||
+	    (rc = cluster_skip_rule(c, PSEUDONYM_SURNAME_INITIAL_DOB_POSTCODE,
+	    e)) != 0)
 		return rc;
 	linker_opts_init(&lo);
 	lo.match_probability = n->cfg->match_pct / 100.0;
@@ -1300,7 +1310,10 @@ nightly_run(struct nightly *n, struct err *e)
 	n->pl_live = true;
 	if (n->cfg->probabilistic) {
 		struct encode_params ep;
+		struct dob_parts day;
 
+		if (normalize_dob_parts(n->cfg->as_of, &day) == 0)
+			n->as_of_year = day.year;
 		encode_params_default(ENCODE_NAME, &ep);
 		if ((n->encode = encode_new(n->pl.ps, ENCODE_NAME, &ep, e)) ==
 		    NULL)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
+#include <xxhash.h>
 
 #include "etl/fields.h"
 #include "etl/keyfile.h"
@@ -74,6 +75,7 @@ pipeline_release(struct pipeline *pl)
 struct ident_fields {
 	int	 title, forename, middle, surname, dob, uprn, postcode, nino,
 		 nhs;
+	int	 address[4];		/* address_1 .. address_4 */
 };
 
 static const struct ident_fields *
@@ -94,6 +96,12 @@ ident_fields(const struct feed_desc *fd)
 		f->postcode = feed_field_index(fd, "postcode");
 		f->nino = feed_field_index(fd, "nino");
 		f->nhs = feed_field_index(fd, "nhs_number");
+		for (int i = 0; i < 4; i++) {
+			char name[16];
+
+			snprintf(name, sizeof(name), "address_%d", i + 1);
+			f->address[i] = feed_field_index(fd, name);
+		}
 		done[fd->id] = true;
 	}
 	return f;
@@ -138,6 +146,30 @@ pipeline_name_dob(const struct record *rec, struct name_norm *nm,
 	normalize_name(str_at(rec, f->title), str_at(rec, f->forename),
 	    str_at(rec, f->middle), str_at(rec, f->surname), nm);
 	return dob != NULL && normalize_dob_parts((int32_t)dob->i, dp) == 0;
+}
+
+size_t
+pipeline_premises(const struct record *rec, char *out, size_t cap)
+{
+	const struct ident_fields *f = ident_fields(rec->desc);
+	const char *lines[4];
+
+	for (int i = 0; i < 4; i++)
+		lines[i] = str_at(rec, f->address[i]);
+	return normalize_premises(lines, 4, out, cap);
+}
+
+uint64_t
+pipeline_account(const struct record *rec)
+{
+	const char *colon;
+
+	/* One field in the key: no two records share an account. */
+	if (rec->desc->key[0] == NULL || rec->desc->key[1] == NULL ||
+	    (colon = strrchr(rec->key, ':')) == NULL)
+		return 0;
+	return XXH3_64bits_withSeed(rec->key, (size_t)(colon - rec->key),
+	    (uint64_t)rec->desc->id + 1) | 1;
 }
 
 #define TOK(p) ((id)->tok[PSEUDONYM_##p])

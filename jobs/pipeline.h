@@ -76,6 +76,20 @@ int	 pipeline_tokens(struct pseudonym *ps, const struct record *rec,
 bool	 pipeline_name_dob(const struct record *rec, struct name_norm *nm,
 	    struct dob_parts *dp);
 
+/*
+ * The premises of the record's address (normalize_premises) into 'out' of
+ * 'cap' bytes; returns the length, 0 when it has none.
+ */
+size_t	 pipeline_premises(const struct record *rec, char *out, size_t cap);
+
+/*
+ * The account the record is one party of, when its feed's source key has
+ * more than one part (council tax account and party, tenancy and
+ * tenant): a non-zero hash of the feed and the key without its last
+ * part. 0 for feeds keyed by one field.
+ */
+uint64_t pipeline_account(const struct record *rec);
+
 /* Print the per-feed summary table, tallies and reject locations. */
 void	 pipeline_print(const struct pipeline *pl, FILE *fp, bool tokens);
 

@@ -32,7 +32,7 @@ struct pairbuf {
 
 static const char *const kind_names[BLOCKKEY_KINDS] = {
 	"surname_dm_year", "dob", "postcode_initial", "nino", "uprn",
-	"nickname_surname",
+	"nickname_surname", "account",
 };
 
 /*
@@ -43,6 +43,7 @@ static const char *const kind_names[BLOCKKEY_KINDS] = {
 static const uint64_t kind_seed[BLOCKKEY_KINDS] = {
 	0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL,
 	0xd6e8feb86659fd93ULL, 0xa0761d6478bd642fULL, 0xe7037ed1a0b428dbULL,
+	0x8ebc6af09c88c6e3ULL,
 };
 
 void
@@ -112,6 +113,11 @@ blockkey_keys(const struct compare_rec *r, enum blockkey_kind k,
 	case BLOCKKEY_NICKNAME_SURNAME:
 		for (t = COMPARE_T_NICK0; t <= COMPARE_T_NICK3; t++)
 			key_add(r, k, t, COMPARE_T_SURNAME, out, &n);
+		break;
+	case BLOCKKEY_ACCOUNT:
+		if (r->account != 0)
+			out[n++] = XXH3_64bits_withSeed(&r->account,
+			    sizeof(r->account), kind_seed[k]);
 		break;
 	default:
 		break;

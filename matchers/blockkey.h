@@ -1,7 +1,8 @@
 /*
  * blockkey: candidate pairs for the matcher. Each record gives a few
  * blocking keys (phonetic surname and birth year, date of birth, postcode
- * and forename initial, NINO stem, UPRN, nickname form and surname), each
+ * and forename initial, NINO stem, UPRN, nickname form and surname, the
+ * account of a joint liability), each
  * an XXH3 hash, with a seed per kind, of tags of its struct compare_rec;
  * records sharing a key form a block, and every pair within a block is a
  * candidate. The candidates are the union over all kinds, without
@@ -42,6 +43,12 @@ enum blockkey_kind {
 	BLOCKKEY_UPRN,		/* UPRN */
 	/* Each nickname form of the forename + surname. */
 	BLOCKKEY_NICKNAME_SURNAME,
+	/*
+	 * The parties of one account (struct compare_rec's account): always
+	 * compared, so that the rule that they are different people
+	 * (compare_distinct) is never lost to blocking.
+	 */
+	BLOCKKEY_ACCOUNT,
 	BLOCKKEY_KINDS		/* not a kind: the count */
 };
 /* Most keys of one kind a record gives. */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "matchers/phonetic.h"
 
 _Static_assert(COMPARE_TAG_COUNT <= 32, "tags must fit in 'have'");
@@ -121,6 +123,105 @@ derive_year(struct pseudonym *ps, struct compare_rec *r, enum compare_tag t,
 	return derive(ps, r, t, PSEUDONYM_DOB_YEAR, buf);
 }
 
+/*
+ * The masked-digit hashes of a date of birth. The seed is a keyed token
+ * of a constant (one MAC per run, then the DOB purpose's cache), so the
+ * hashes are keyed while costing no MAC per record.
+ */
+static int
+build_dob_mask(struct pseudonym *ps, struct compare_rec *r,
+    const struct dob_parts *dp)
+{
+	unsigned char tok[PSEUDONYM_TOKEN_LEN];
+	char buf[16];
+	uint64_t seed;
+	int rc;
+
+	if ((rc = pseudonym_token(ps, PSEUDONYM_DOB, "#MASK", 5, tok)) != 0)
+		return rc;
+	seed = tag_of(tok);
+	if (snprintf(buf, sizeof(buf), "%04d%02d%02d", dp->year, dp->month,
+	    dp->day) != COMPARE_DOB_DIGITS)
+		return 0;
+	for (int i = 0; i < COMPARE_DOB_DIGITS; i++) {
+		char c = buf[i];
+
+		buf[i] = '_';
+		r->dob_mask[i] = XXH3_64bits_withSeed(buf, COMPARE_DOB_DIGITS,
+		    seed + (uint64_t)i);
+		buf[i] = c;
+	}
+	return 0;
+}
+
+/*
+ * The forename's deletion neighbourhood (struct compare_rec), hashed
+ * under the seed of build_dob_mask's kind: a keyed token of a constant.
+ */
+static int
+build_forename_del(struct pseudonym *ps, struct compare_rec *r,
+    const char *name)
+{
+	unsigned char tok[PSEUDONYM_TOKEN_LEN];
+	char buf[NORM_NAME_MAX];
+	size_t len = strlen(name), n;
+	uint64_t seed;
+	int rc;
+
+	if (len < 2 || len >= sizeof(buf))
+		return 0;
+	if ((rc = pseudonym_token(ps, PSEUDONYM_FORENAME, "#DEL", 4,
+	    tok)) != 0)
+		return rc;
+	seed = tag_of(tok);
+	r->forename_del[0] = XXH3_64bits_withSeed(name, len, seed);
+	n = len < COMPARE_FORENAME_DEL ? len : COMPARE_FORENAME_DEL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(buf, name, i);
+		memcpy(buf + i, name + i + 1, len - i - 1);
+		r->forename_del[1 + i] = XXH3_64bits_withSeed(buf, len - 1,
+		    seed);
+	}
+	r->nforename_del = (uint8_t)(1 + n);
+	return 0;
+}
+
+static uint8_t
+suffix_code(const char *s)
+{
+	static const char *const codes[] = { "JR", "SR", "II", "III", "IV" };
+
+	if (s[0] == '\0')
+		return COMPARE_SUFFIX_NONE;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (strcmp(s, codes[i]) == 0)
+			return (uint8_t)(COMPARE_SUFFIX_JR + i);
+	return COMPARE_SUFFIX_OTHER;
+}
+
+/*
+ * The dwelling's tag: the premises' token mixed with the postcode's tag,
+ * so that one premises string in two postcodes gives two tags while the
+ * token of a repeated string ("12") comes from the cache.
+ */
+static int
+build_premises(struct pseudonym *ps, struct compare_rec *r, const char *pr)
+{
+	char buf[4 + 64];
+	int rc;
+
+	if (pr == NULL || pr[0] == '\0' || !compare_has(r, COMPARE_T_POSTCODE))
+		return 0;
+	snprintf(buf, sizeof(buf), "#PR:%s", pr);
+	if ((rc = derive(ps, r, COMPARE_T_PREMISES, PSEUDONYM_POSTCODE,
+	    buf)) != 0)
+		return rc;
+	r->tag[COMPARE_T_PREMISES] = XXH3_64bits_withSeed(
+	    &r->tag[COMPARE_T_PREMISES], sizeof(uint64_t),
+	    r->tag[COMPARE_T_POSTCODE]);
+	return 0;
+}
+
 static int
 build_name(struct pseudonym *ps, const struct encode *en,
     const struct name_norm *nm, struct compare_rec *r)
@@ -142,11 +243,17 @@ build_name(struct pseudonym *ps, const struct encode *en,
 		rc |= derive_dm(ps, r, COMPARE_T_FORENAME_DM,
 		    COMPARE_T_FORENAME_DM_ALT, PSEUDONYM_FORENAME,
 		    nm->forename);
+		rc |= build_forename_del(ps, r, nm->forename);
 	}
 	rc |= derive_dm(ps, r, COMPARE_T_SURNAME_DM, COMPARE_T_SURNAME_DM_ALT,
 	    PSEUDONYM_SURNAME, nm->surname_nospace);
+	rc |= derive(ps, r, COMPARE_T_SURNAME_P0, PSEUDONYM_SURNAME,
+	    nm->surname_parts[0]);
+	rc |= derive(ps, r, COMPARE_T_SURNAME_P1, PSEUDONYM_SURNAME,
+	    nm->surname_parts[1]);
 	if (rc != 0)
 		return rc;
+	r->suffix = suffix_code(nm->suffix);
 	if (encode_string(en, nm->forename, r->forename_bloom) > 0)
 		r->forename_pop = (uint16_t)encode_popcount(r->forename_bloom,
 		    COMPARE_BLOOM_WORDS);
@@ -171,15 +278,24 @@ compare_rec_build(struct pseudonym *ps, const struct encode *en,
 		    COMPARE_BLOOM_WORDS);
 	out->feed = src->feed;
 	out->index = src->index;
+	out->account = src->account;
 	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
 		if (src->tok != NULL && (src->have >> copied[i].p) & 1u)
 			set_tag(out, copied[i].t, src->tok[copied[i].p]);
+	if (src->dob != NULL && compare_has(out, COMPARE_T_DOB)) {
+		rc |= build_dob_mask(ps, out, src->dob);
+		if (src->as_of_year > 0 && src->dob->year >
+		    src->as_of_year - COMPARE_SR_MIN_AGE)
+			out->flags |= COMPARE_YOUNG;
+	}
 	if (src->dob != NULL && compare_has(out, COMPARE_T_DOB_YEAR)) {
 		rc |= derive_year(ps, out, COMPARE_T_DOB_YEAR_PREV,
 		    src->dob->year - 1);
 		rc |= derive_year(ps, out, COMPARE_T_DOB_YEAR_NEXT,
 		    src->dob->year + 1);
 	}
+	if (rc == 0)
+		rc = build_premises(ps, out, src->premises);
 	if (rc == 0 && src->name != NULL)
 		rc = build_name(ps, en, src->name, out);
 	if (rc != 0) {
@@ -229,6 +345,38 @@ nickname_shared(const struct compare_rec *a, const struct compare_rec *b)
 	return false;
 }
 
+/*
+ * The forenames are one edit apart (Damerau): a deletion of one is the
+ * other (a letter added or dropped); they lose letter i alike (a letter
+ * changed); or each without i is the other without i + 1 (neighbours
+ * exchanged: JACK and JCAK, not JACK and JAKE).
+ */
+static bool
+one_edit(const struct compare_rec *a, const struct compare_rec *b)
+{
+	const uint64_t *x = a->forename_del + 1, *y = b->forename_del + 1;
+	size_t nx, ny, i;
+
+	if (a->nforename_del == 0 || b->nforename_del == 0)
+		return false;
+	nx = a->nforename_del - 1u;
+	ny = b->nforename_del - 1u;
+	for (i = 0; i < ny; i++)
+		if (y[i] == a->forename_del[0])
+			return true;
+	for (i = 0; i < nx; i++)
+		if (x[i] == b->forename_del[0])
+			return true;
+	for (i = 0; i < nx && i < ny; i++) {
+		if (x[i] == y[i])
+			return true;
+		if (i + 1 < nx && i + 1 < ny && x[i] == y[i + 1] &&
+		    x[i + 1] == y[i])
+			return true;
+	}
+	return false;
+}
+
 enum model_forename_level
 compare_forename(const struct compare_rec *a, const struct compare_rec *b,
     const struct compare_params *p)
@@ -247,6 +395,8 @@ compare_forename(const struct compare_rec *a, const struct compare_rec *b,
 		return MODEL_FN_NICKNAME;
 	if (names_swapped(a, b))
 		return MODEL_FN_SWAPPED;
+	if (one_edit(a, b))
+		return MODEL_FN_EDIT1;
 	if (a->forename_pop == 0 || b->forename_pop == 0)
 		return MODEL_FN_DISAGREE;
 	d = encode_dice_weights(a->forename_bloom, a->forename_pop,
@@ -271,6 +421,11 @@ compare_surname(const struct compare_rec *a, const struct compare_rec *b,
 		return MODEL_SN_EXACT;
 	if (names_swapped(a, b))
 		return MODEL_SN_SWAPPED;
+	if (cross(a, COMPARE_T_SURNAME, b, COMPARE_T_SURNAME_P0) ||
+	    cross(a, COMPARE_T_SURNAME, b, COMPARE_T_SURNAME_P1) ||
+	    cross(b, COMPARE_T_SURNAME, a, COMPARE_T_SURNAME_P0) ||
+	    cross(b, COMPARE_T_SURNAME, a, COMPARE_T_SURNAME_P1))
+		return MODEL_SN_PART;
 	if (a->surname_pop == 0 || b->surname_pop == 0)
 		return MODEL_SN_DISAGREE;
 	d = encode_dice_weights(a->surname_bloom, a->surname_pop,
@@ -285,8 +440,6 @@ compare_surname(const struct compare_rec *a, const struct compare_rec *b,
 enum model_dob_level
 compare_dob(const struct compare_rec *a, const struct compare_rec *b)
 {
-	int differ = 0;
-
 	if (!compare_has(a, COMPARE_T_DOB) || !compare_has(b, COMPARE_T_DOB))
 		return MODEL_DOB_MISSING;
 	if (a->tag[COMPARE_T_DOB] == b->tag[COMPARE_T_DOB])
@@ -295,11 +448,9 @@ compare_dob(const struct compare_rec *a, const struct compare_rec *b)
 	if (cross(a, COMPARE_T_DOB_SWAPPED, b, COMPARE_T_DOB) ||
 	    cross(b, COMPARE_T_DOB_SWAPPED, a, COMPARE_T_DOB))
 		return MODEL_DOB_SWAPPED;
-	differ += !same(a, b, COMPARE_T_DOB_DAY);
-	differ += !same(a, b, COMPARE_T_DOB_MONTH);
-	differ += !same(a, b, COMPARE_T_DOB_YEAR);
-	if (differ == 1)
-		return MODEL_DOB_ONE_DIGIT;
+	for (int i = 0; i < COMPARE_DOB_DIGITS; i++)
+		if (a->dob_mask[i] == b->dob_mask[i] && a->dob_mask[i] != 0)
+			return MODEL_DOB_ONE_DIGIT;
 	if (same(a, b, COMPARE_T_DOB_YEAR) ||
 	    cross(a, COMPARE_T_DOB_YEAR_PREV, b, COMPARE_T_DOB_YEAR) ||
 	    cross(a, COMPARE_T_DOB_YEAR_NEXT, b, COMPARE_T_DOB_YEAR))
@@ -313,8 +464,14 @@ compare_postcode(const struct compare_rec *a, const struct compare_rec *b)
 	if (!compare_has(a, COMPARE_T_POSTCODE) ||
 	    !compare_has(b, COMPARE_T_POSTCODE))
 		return MODEL_PC_MISSING;
-	if (a->tag[COMPARE_T_POSTCODE] == b->tag[COMPARE_T_POSTCODE])
-		return MODEL_PC_FULL;
+	if (a->tag[COMPARE_T_POSTCODE] == b->tag[COMPARE_T_POSTCODE]) {
+		if (!compare_has(a, COMPARE_T_PREMISES) ||
+		    !compare_has(b, COMPARE_T_PREMISES))
+			return MODEL_PC_FULL;
+		return a->tag[COMPARE_T_PREMISES] ==
+		    b->tag[COMPARE_T_PREMISES] ? MODEL_PC_PREMISES :
+		    MODEL_PC_OTHER;
+	}
 	if (same(a, b, COMPARE_T_SECTOR))
 		return MODEL_PC_SECTOR;
 	if (same(a, b, COMPARE_T_DISTRICT))
@@ -331,6 +488,20 @@ compare_id(const struct compare_rec *a, const struct compare_rec *b,
 	return a->tag[t] == b->tag[t] ? MODEL_ID_AGREE : MODEL_ID_DISAGREE;
 }
 
+const char *
+compare_distinct(const struct compare_rec *a, const struct compare_rec *b)
+{
+	if (a->account != 0 && a->account == b->account && a->feed == b->feed)
+		return "account";
+	if (a->suffix != COMPARE_SUFFIX_NONE &&
+	    b->suffix != COMPARE_SUFFIX_NONE && a->suffix != b->suffix)
+		return "suffix";
+	if ((a->suffix == COMPARE_SUFFIX_SR && (b->flags & COMPARE_YOUNG)) ||
+	    (b->suffix == COMPARE_SUFFIX_SR && (a->flags & COMPARE_YOUNG)))
+		return "age";
+	return NULL;
+}
+
 uint64_t
 compare_pair(const struct compare_rec *a, const struct compare_rec *b,
     const struct compare_params *p, uint8_t *levels)
@@ -344,6 +515,9 @@ compare_pair(const struct compare_rec *a, const struct compare_rec *b,
 	lv[MODEL_F_UPRN] = (uint8_t)compare_id(a, b, COMPARE_T_UPRN);
 	lv[MODEL_F_NINO] = (uint8_t)compare_id(a, b, COMPARE_T_NINO);
 	lv[MODEL_F_NHS] = (uint8_t)compare_id(a, b, COMPARE_T_NHS);
+	lv[MODEL_F_SUFFIX] = (uint8_t)(a->suffix == COMPARE_SUFFIX_NONE ||
+	    b->suffix == COMPARE_SUFFIX_NONE ? MODEL_ID_MISSING :
+	    a->suffix == b->suffix ? MODEL_ID_AGREE : MODEL_ID_DISAGREE);
 	if (levels != NULL)
 		memcpy(levels, lv, sizeof(lv));
 	return model_pattern_encode(lv, MODEL_SVOD_NFIELDS);

@@ -54,10 +54,14 @@
  * different names, the typo generator of tests/unit/test_encode.c):
  *   >= 0.845: 99.8% of one-edit typos, 59.7% of two-edit, 0.72% of others;
  *   >= 0.78:  100% of one-edit, 95.6% of two-edit, 7.4% of others.
- * The model's level names keep "DICE90" and "DICE70": they name the
- * higher and the lower similarity level, not the threshold.
+ * The enums keep "DICE90" and "DICE70" (the model's level names are
+ * "dice-high" and "dice-low"): they name the higher and the lower
+ * similarity level, not the threshold.
  */
 #define COMPARE_NAME_HIGH	0.845
+#define COMPARE_DOB_DIGITS	8	/* YYYYMMDD */
+/* Forename letters whose deletion is hashed (longer names: the first). */
+#define COMPARE_FORENAME_DEL	12
 #define COMPARE_NAME_LOW	0.78
 
 /*
@@ -106,17 +110,44 @@ enum compare_tag {
 	/* Double Metaphone of the forename, FORENAME purpose, "#DM:code". */
 	COMPARE_T_FORENAME_DM,
 	COMPARE_T_FORENAME_DM_ALT,	/* only when it differs */
+	/*
+	 * The dwelling: the premises of the address (normalize_premises)
+	 * within its postcode, "#PR:premises" under the POSTCODE purpose
+	 * mixed with the postcode's tag; set when both are known.
+	 */
+	COMPARE_T_PREMISES,
+	/*
+	 * The halves of a hyphenated or double-barrelled surname under the
+	 * SURNAME purpose: equal to another record's COMPARE_T_SURNAME when
+	 * that surname is one half of this one (Gibson, Howard-Gibson).
+	 */
+	COMPARE_T_SURNAME_P0,
+	COMPARE_T_SURNAME_P1,
 	COMPARE_TAG_COUNT	/* not a tag: the count */
 };
 
 /* Flags of a struct compare_rec. */
 enum {
 	/* The forename is a single character (an initial), not a name. */
-	COMPARE_FORENAME_IS_INITIAL = 1 << 0
+	COMPARE_FORENAME_IS_INITIAL = 1 << 0,
+	/*
+	 * Born fewer than COMPARE_SR_MIN_AGE years before the as-of date:
+	 * too young to be the "Sr" of an adult of the same name.
+	 */
+	COMPARE_YOUNG = 1 << 1
+};
+/* The least age of a father whose son of the same name is an adult. */
+#define COMPARE_SR_MIN_AGE	34
+
+/* A generational suffix of the name (struct name_norm's suffix). */
+enum compare_suffix {
+	COMPARE_SUFFIX_NONE, COMPARE_SUFFIX_JR, COMPARE_SUFFIX_SR,
+	COMPARE_SUFFIX_II, COMPARE_SUFFIX_III, COMPARE_SUFFIX_IV,
+	COMPARE_SUFFIX_OTHER
 };
 
 /*
- * One record as the matcher sees it: about 480 bytes, no pointers, so an
+ * One record as the matcher sees it: about 680 bytes, no pointers, so an
  * array of them can be copied, sorted or shared read-only by threads.
  */
 struct compare_rec {
@@ -124,7 +155,31 @@ struct compare_rec {
 	uint32_t have;		/* bit t set when tag[t] holds a value */
 	uint32_t index;		/* the record's index in the run */
 	uint8_t	 feed;		/* enum feed_id */
-	uint8_t	 flags;		/* COMPARE_FORENAME_IS_INITIAL */
+	uint8_t	 flags;		/* COMPARE_FORENAME_IS_INITIAL, ... */
+	uint8_t	 suffix;	/* enum compare_suffix */
+	/*
+	 * The account the record is one party of (a council tax account, a
+	 * joint tenancy), as a hash of the feed and the source key without
+	 * its last part; 0 when the record is not one of several parties.
+	 * Not personal data: source keys are stored in clear.
+	 */
+	uint64_t account;
+	/*
+	 * The date of birth as YYYYMMDD with digit i masked, hashed with
+	 * XXH3 under a seed that is itself a keyed token (so in-process
+	 * and keyed); two dates one digit apart share exactly one. All 0
+	 * without a date of birth.
+	 */
+	uint64_t dob_mask[COMPARE_DOB_DIGITS];
+	/*
+	 * The forename's deletion neighbourhood, hashed the same way: [0]
+	 * the whole name, [1 + i] the name without its letter i. Two
+	 * names one edit apart (a letter added, dropped, changed, or two
+	 * neighbours exchanged) share hashes at known places (see
+	 * compare_forename). nforename_del counts them.
+	 */
+	uint64_t forename_del[1 + COMPARE_FORENAME_DEL];
+	uint8_t	 nforename_del;
 	/* Bits set in each filter; 0 when the name is missing. */
 	uint16_t forename_pop;
 	uint16_t surname_pop;
@@ -147,6 +202,10 @@ struct compare_source {
 	const unsigned char (*tok)[PSEUDONYM_TOKEN_LEN];
 	const struct name_norm *name;	/* NULL: no name */
 	const struct dob_parts *dob;	/* NULL: no date of birth */
+	/* normalize_premises of the address, NULL or "": none. */
+	const char *premises;
+	uint64_t account;		/* see struct compare_rec */
+	int	 as_of_year;		/* of the run, for COMPARE_YOUNG; 0: none */
 };
 
 /* Thresholds of the comparison. Set the defaults with compare_params_default. */
@@ -189,28 +248,35 @@ int	 compare_rec_build(struct pseudonym *ps, const struct encode *en,
  * DISAGREE (an initial against a name is never compared by Dice, as
  * "J" against "JOHN" scores 0.87); NICKNAME when their nickname forms
  * share one (Bill and William); SWAPPED when each forename is the
- * other's surname; DICE90 and DICE70 by the thresholds; DISAGREE.
+ * other's surname; EDIT1 when they share a deletion hash (one edit:
+ * JACK and JCAK, SHABANA and SHABANNA); DICE90 and DICE70 by the
+ * thresholds; DISAGREE. Dice alone is a weak test of short names: LUCY
+ * and LILY, two edits apart, reach the higher threshold.
  */
 enum model_forename_level compare_forename(const struct compare_rec *a,
 	    const struct compare_rec *b, const struct compare_params *p);
 /*
  * Surname: MISSING, EXACT, SWAPPED (each surname is the other's
- * forename), DICE90, DICE70, DISAGREE.
+ * forename), PART (one is a half of the other's hyphenated or
+ * double-barrelled surname), DICE90, DICE70, DISAGREE.
  */
 enum model_surname_level compare_surname(const struct compare_rec *a,
 	    const struct compare_rec *b, const struct compare_params *p);
 /*
  * Date of birth, from tokens of the date and of its day, month and year:
  * MISSING; EXACT; SWAPPED (one's day/month-exchanged date is the other's
- * date); ONE_DIGIT, which with tokens means "exactly one of day, month
- * and year differs" (tokens tell whether a component differs, never by
- * how many digits: 1980 against 1989 and 1980 against 2015 look alike);
- * YEAR_NEAR, years equal or one apart (and two or more components
- * differ); DISAGREE.
+ * date); ONE_DIGIT, the dates differ in one digit of YYYYMMDD (a shared
+ * masked hash: 1980 against 1989 is one digit, 1980 against 2015 is
+ * not); YEAR_NEAR, years equal or one apart otherwise; DISAGREE.
  */
 enum model_dob_level compare_dob(const struct compare_rec *a,
 	    const struct compare_rec *b);
-/* Postcode: MISSING, FULL, SECTOR, DISTRICT, DISAGREE. */
+/*
+ * Address, by postcode and premises: MISSING (a postcode is missing);
+ * PREMISES (one postcode, one dwelling); FULL (one postcode, premises
+ * unknown on one side); OTHER (one postcode, different premises: the
+ * neighbours); SECTOR; DISTRICT; DISAGREE.
+ */
 enum model_postcode_level compare_postcode(const struct compare_rec *a,
 	    const struct compare_rec *b);
 /*
@@ -228,6 +294,16 @@ enum model_id_level compare_id(const struct compare_rec *a,
 uint64_t compare_pair(const struct compare_rec *a,
 	    const struct compare_rec *b, const struct compare_params *p,
 	    uint8_t *levels);
+
+/*
+ * Can the two records not be one person, whatever else they agree on?
+ * They are two parties of one account ("account"); their generational
+ * suffixes differ, Jr and Sr ("suffix"); or one is a Sr and the other
+ * too young to be one (COMPARE_YOUNG: "age"). Returns that static
+ * reason or NULL.
+ */
+const char *compare_distinct(const struct compare_rec *a,
+	    const struct compare_rec *b);
 
 /* Queries */
 

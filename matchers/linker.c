@@ -359,13 +359,35 @@ fit_sessions(struct model *md, const struct model_pattern *pats,
 }
 
 /*
+ * The prior of m: what a council's records of one person usually look
+ * like, field by field (levels in enum order, missing last and unused).
+ * Rough shares, not fitted: most names agree exactly, one in seven
+ * surnames differs (marriage), a third of people moved house. They
+ * weigh LINKER_PRIOR_PAIRS anchor pairs, so with thousands of anchors
+ * the data decide and with a few dozen (a small borough) no level seen
+ * by no anchor gets an m near zero and a weight of -20 bits.
+ */
+static const double m_prior[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX] = {
+	[MODEL_F_FORENAME] = { 0.85, 0.05, 0.005, 0.02, 0.01, 0.005, 0.03,
+	    0.03 },
+	[MODEL_F_SURNAME] = { 0.80, 0.005, 0.03, 0.02, 0.005, 0.14 },
+	[MODEL_F_DOB] = { 0.96, 0.01, 0.02, 0.005, 0.005 },
+	[MODEL_F_POSTCODE] = { 0.55, 0.10, 0.02, 0.05, 0.08, 0.20 },
+	[MODEL_F_UPRN] = { 0.70, 0.30 },
+	[MODEL_F_NINO] = { 0.99, 0.01 },
+	[MODEL_F_NHS] = { 0.99, 0.01 },
+	[MODEL_F_SUFFIX] = { 0.99, 0.01 },
+};
+
+/*
  * Starting m from anchor pairs: candidates that share a NINO stem or an
  * NHS number, or agree exactly on both names and the date of birth, are
  * near-certain matches (the strong tokens of the deterministic rules).
- * Field f's m starts as its level shares among the anchors whose anchor
- * does not involve f (half a pair added to every level, so none is 0).
- * Not ground truth: only where EM starts. A field seen in fewer than
- * LINKER_ANCHOR_MIN anchors keeps its start. Returns the anchor pairs.
+ * Field f's m is its level shares among the anchors whose anchor does
+ * not involve f, with m_prior added as LINKER_PRIOR_PAIRS pairs. With
+ * at least LINKER_ANCHOR_MIN anchors in all, every field is set (*set
+ * all ones); with fewer, none is (the sessions run). Returns the anchor
+ * pairs.
  */
 static uint64_t
 anchor_m(struct model *md, const struct model_pattern *pats, size_t npats,
@@ -407,19 +429,19 @@ anchor_m(struct model *md, const struct model_pattern *pats, size_t npats,
 			    (double)pats[i].count;
 		}
 	}
+	if (anchors < LINKER_ANCHOR_MIN)
+		return anchors;
 	for (f = 0; f < MODEL_SVOD_NFIELDS; f++) {
 		miss = model_svod_fields[f].missing;
-		tot = 0;
+		tot = LINKER_PRIOR_PAIRS;
 		for (l = 0; l < model_svod_fields[f].nlevels; l++)
 			if (l != miss)
 				tot += cnt[f][l];
-		if (tot < LINKER_ANCHOR_MIN)
-			continue;
 		*set |= 1u << f;
-		tot += 0.5 * (model_svod_fields[f].nlevels - 1);
 		for (l = 0; l < model_svod_fields[f].nlevels; l++)
-			md->m[f][l] = l == miss ? 0 :
-			    fmax((cnt[f][l] + 0.5) / tot, md->floor);
+			md->m[f][l] = l == miss ? 0 : fmax((cnt[f][l] +
+			    LINKER_PRIOR_PAIRS * m_prior[f][l]) / tot,
+			    md->floor);
 	}
 	model_prepare(md);
 	return anchors;
@@ -460,6 +482,30 @@ tf_table(const struct compare_rec *recs, size_t n, int tag, size_t *nv)
 	return v;
 }
 
+/* The full name's key: forename and surname tags together. */
+static uint64_t
+fullname_key(const struct compare_rec *r)
+{
+	return XXH3_64bits_withSeed(&r->tag[COMPARE_T_SURNAME],
+	    sizeof(uint64_t), r->tag[COMPARE_T_FORENAME]);
+}
+
+/* The sorted full-name keys of the records holding both names. */
+static uint64_t *
+tf_table_fullname(const struct compare_rec *recs, size_t n, size_t *nv)
+{
+	uint64_t *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	size_t i;
+
+	*nv = 0;
+	for (i = 0; i < n; i++)
+		if (compare_has(&recs[i], COMPARE_T_FORENAME) &&
+		    compare_has(&recs[i], COMPARE_T_SURNAME))
+			v[(*nv)++] = fullname_key(&recs[i]);
+	qsort(v, *nv, sizeof(*v), u64_cmp);
+	return v;
+}
+
 /* How many of the sorted 'v' equal 'x'. */
 static uint64_t
 tf_count(const uint64_t *v, size_t nv, uint64_t x)
@@ -486,19 +532,58 @@ tf_count(const uint64_t *v, size_t nv, uint64_t x)
 }
 
 /*
- * May the pair be a link at all? It must agree on a field that tells
- * people apart, not just on a household: the forename (exact, nickname,
- * swapped with the surname or Dice at the high level), the date of birth
- * (exact or day and month swapped), the NINO stem or the NHS number;
- * members of one household share surname and address and differ there.
- * And names must not stand alone: the date of birth (exact, swapped or
- * one digit off), an identifier or the address (UPRN or full postcode)
- * must agree as well, for two people of a common name and no date of
- * birth agree on nothing else. A forename that disagrees (not a
- * nickname, initial or near spelling) rules a link out unless the NINO
- * stem or NHS number agrees: twins share surname, date of birth and
- * address. Other pairs are never links, however much they weigh (the
- * fields are not independent given a non-match).
+ * Both names agree exactly: the weight 'w' holds each name's part after
+ * its own term frequency ('contrib'), as if forename and surname were
+ * chosen independently. They are not (a borough's John Smiths, families
+ * of one naming custom), so when the full name is commoner than the two
+ * frequencies together say, the names count as the full name's
+ * frequency: log2(m_forename * m_surname / (count / N)).
+ */
+static double
+fullname_weight(const struct model *md, double w, const double *contrib,
+    uint64_t count, size_t n)
+{
+	double names = contrib[MODEL_F_FORENAME] + contrib[MODEL_F_SURNAME];
+	double joint;
+
+	if (count == 0 || n == 0)
+		return w;
+	joint = log2(md->m[MODEL_F_FORENAME][MODEL_FN_EXACT] *
+	    md->m[MODEL_F_SURNAME][MODEL_SN_EXACT] * (double)n /
+	    (double)count);
+	return joint < names ? w - names + joint : w;
+}
+
+/* One dwelling: the UPRN, or the postcode and premises, agree. */
+static bool
+dwelling(uint64_t pat)
+{
+	return model_pattern_level(pat, MODEL_F_UPRN) == MODEL_ID_AGREE ||
+	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_PREMISES;
+}
+
+/*
+ * May the pair be a link at all? Rules over the pattern, for the fields
+ * are not independent given a non-match (twins, a father and son, a
+ * household share most of them), so some pairs are never links however
+ * much they weigh; they go to review instead:
+ *  - It must agree on a field that tells people apart, not just on a
+ *    household: the forename (exact, nickname, swapped with the
+ *    surname, one edit), the date of birth (exact or day and month
+ *    swapped), the NINO stem or the NHS number. An initial counts only
+ *    with the surname exact at one dwelling.
+ *  - A forename that disagrees, or is only alike by Dice (more than one
+ *    edit: Lucy and Lily), needs the NINO stem or NHS number: twins
+ *    share surname, date of birth and address.
+ *  - Another surname needs the date of birth (exact or swapped), an
+ *    identifier, or the forename (exact or nickname) at one dwelling: a
+ *    marriage at one address is the usual case, the next tenant of one
+ *    forename the rare one.
+ *  - Names must not stand alone: the date of birth (exact, swapped or
+ *    one digit off), an identifier, or the address (UPRN, or postcode
+ *    with premises the same or unknown) must agree as well; two people
+ *    of a common name agree on nothing else. (A common full name weighs
+ *    little: see fullname_weight.)
  */
 static bool
 discriminates(uint64_t pat)
@@ -515,14 +600,55 @@ discriminates(uint64_t pat)
 	 */
 	if (fn == MODEL_FN_DISAGREE && !id)
 		return false;
+	/*
+	 * Forenames alike but more than one edit apart are as often two
+	 * people (twins: Lucy and Lily) as a typo.
+	 */
+	if ((fn == MODEL_FN_DICE90 || fn == MODEL_FN_DICE70) && !id)
+		return false;
+	/*
+	 * An initial tells people apart only at one dwelling under one
+	 * surname (J Fisher and John Fisher, one flat); a rival of the
+	 * same initial there is a cannot-link (its forename disagrees),
+	 * and the ambiguity rule sends both to review.
+	 */
+	if (fn == MODEL_FN_INITIAL && dwelling(pat) &&
+	    model_pattern_level(pat, MODEL_F_SURNAME) == MODEL_SN_EXACT)
+		return true;
 	if (!(fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME ||
-	    fn == MODEL_FN_SWAPPED || fn == MODEL_FN_DICE90 ||
+	    fn == MODEL_FN_SWAPPED || fn == MODEL_FN_EDIT1 ||
 	    dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED || id))
+		return false;
+	/*
+	 * Another surname (a marriage, or the next tenant of the flat of
+	 * the same forename) needs the date of birth or an identifier.
+	 */
+	if (model_pattern_level(pat, MODEL_F_SURNAME) == MODEL_SN_DISAGREE &&
+	    !id && dob != MODEL_DOB_EXACT && dob != MODEL_DOB_SWAPPED &&
+	    !((fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME) &&
+	    dwelling(pat)))
 		return false;
 	return id || dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED ||
 	    dob == MODEL_DOB_ONE_DIGIT ||
 	    model_pattern_level(pat, MODEL_F_UPRN) == MODEL_ID_AGREE ||
+	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_PREMISES ||
 	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_FULL;
+}
+
+/*
+ * The forenames say two people: they disagree outright (not a nickname,
+ * an initial of the other, a near spelling or a swap) and no NINO stem
+ * or NHS number agrees. Twins of one surname, date of birth and address
+ * are such a pair, and so are two people of one household. (The caller
+ * spares an initial: W against Bill disagrees, yet may be William.)
+ */
+static bool
+forename_differs(uint64_t pat)
+{
+	return model_pattern_level(pat, MODEL_F_FORENAME) ==
+	    MODEL_FN_DISAGREE &&
+	    model_pattern_level(pat, MODEL_F_NINO) != MODEL_ID_AGREE &&
+	    model_pattern_level(pat, MODEL_F_NHS) != MODEL_ID_AGREE;
 }
 
 static int
@@ -579,10 +705,14 @@ is_cannot(const struct linker_result *r, uint32_t a, uint32_t b)
 }
 
 /*
- * Ambiguity: when a record's links within 'margin' bits of its best go
- * to two records that are a cannot-link pair (two different people, a
- * father and son of one name and address, say), the record could be
- * either: none of those links is made, and they go to review. Links are
+ * Ambiguity: when two of a record's links go to two records that are a
+ * cannot-link pair (two different people: a father and son of one name
+ * and address, twins), the record is one of them at most. When one link
+ * agrees on the forename exactly and the other does not (Mei against Mei
+ * and Wei), the other goes to review; otherwise, when the two weigh
+ * within 'margin' bits of each other, the record could be either: neither
+ * link is made, and both go to review. (A link further below its rival
+ * is refused by the clusterer, which joins the strongest first.) Links are
  * moved from out->links to out->review, both kept sorted by (a, b).
  * Returns the links moved.
  */
@@ -610,19 +740,29 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 	for (lo = 0; lo < ne; lo = hi) {
 		for (hi = lo + 1; hi < ne && ends[hi].rec == ends[lo].rec; hi++)
 			;
-		/* Rivals: the links within the margin of the best. */
-		for (i = lo + 1; i < hi &&
-		    ends[i].weight >= ends[lo].weight - margin; i++)
-			;
-		for (j = lo; j < i; j++)
-			for (k = j + 1; k < i; k++) {
-				x = out->links[ends[j].link].a ==
-				    ends[lo].rec ? out->links[ends[j].link].b :
-				    out->links[ends[j].link].a;
-				y = out->links[ends[k].link].a ==
-				    ends[lo].rec ? out->links[ends[k].link].b :
-				    out->links[ends[k].link].a;
-				if (is_cannot(out, x, y)) {
+		for (j = lo; j < hi; j++)
+			for (k = j + 1; k < hi; k++) {
+				const struct linker_link *lj, *lk;
+				bool ej, ek;
+
+				lj = &out->links[ends[j].link];
+				lk = &out->links[ends[k].link];
+				x = lj->a == ends[lo].rec ? lj->b : lj->a;
+				y = lk->a == ends[lo].rec ? lk->b : lk->a;
+				if (!is_cannot(out, x, y))
+					continue;
+				ej = model_pattern_level(lj->pattern,
+				    MODEL_F_FORENAME) == MODEL_FN_EXACT;
+				ek = model_pattern_level(lk->pattern,
+				    MODEL_F_FORENAME) == MODEL_FN_EXACT;
+				/* Mei against Mei and Wei: the same name. */
+				if (ej != ek) {
+					drop[ej ? ends[k].link :
+					    ends[j].link] = true;
+					continue;
+				}
+				/* Rivals: within the margin of each other. */
+				if (ends[j].weight - ends[k].weight <= margin) {
 					drop[ends[j].link] = true;
 					drop[ends[k].link] = true;
 				}
@@ -665,11 +805,12 @@ linker_run(const struct compare_rec *recs, size_t n,
 	uint64_t *pairs = NULL, *patt = NULL, pat;
 	size_t np = 0, npat, i, f, capl = 0, capr = 0, capc = 0;
 	double t0, tc, tcomp = 0, w, p;
-	bool nino, nhs, low;
+	bool nino, nhs, dob, fname, distinct, low;
 	unsigned set;
 	enum model_class cls;
-	uint64_t freq[MODEL_SVOD_NFIELDS], *tff, *tfs;
-	size_t ntff, ntfs;
+	uint64_t freq[MODEL_SVOD_NFIELDS], *tff, *tfs, *tfn;
+	size_t ntff, ntfs, ntfn;
+	double contrib[MODEL_SVOD_NFIELDS];
 	struct model_tf tf;
 	const struct compare_rec *ra;
 	int rc;
@@ -760,6 +901,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 	/* 5. Score and class, in pair order: sorted by (a, b). */
 	tff = tf_table(recs, n, COMPARE_T_FORENAME, &ntff);
 	tfs = tf_table(recs, n, COMPARE_T_SURNAME, &ntfs);
+	tfn = tf_table_fullname(recs, n, &ntfn);
 	tf.freq = freq;
 	tf.nrecords = n;
 	th.review = o.review_probability;
@@ -776,14 +918,24 @@ linker_run(const struct compare_rec *recs, size_t n,
 		    MODEL_SN_EXACT)
 			freq[MODEL_F_SURNAME] = tf_count(tfs, ntfs,
 			    ra->tag[COMPARE_T_SURNAME]);
-		w = model_weight(&out->model, pat, &tf, NULL);
+		w = model_weight(&out->model, pat, &tf, contrib);
+		if (freq[MODEL_F_FORENAME] > 0 && freq[MODEL_F_SURNAME] > 0)
+			w = fullname_weight(&out->model, w, contrib,
+			    tf_count(tfn, ntfn, fullname_key(ra)), n);
 		p = model_probability(w, out->model.lambda);
 		nino = model_pattern_level(pat, MODEL_F_NINO) ==
 		    MODEL_ID_DISAGREE;
 		nhs = model_pattern_level(pat, MODEL_F_NHS) ==
 		    MODEL_ID_DISAGREE;
+		dob = model_pattern_level(pat, MODEL_F_DOB) ==
+		    MODEL_DOB_DISAGREE;
+		fname = forename_differs(pat) &&
+		    !((ra->flags | recs[blockkey_pair_b(pairs[i])].flags) &
+		    COMPARE_FORENAME_IS_INITIAL);
+		distinct = compare_distinct(ra,
+		    &recs[blockkey_pair_b(pairs[i])]) != NULL;
 		low = w < o.cannot_weight;
-		if (nino || nhs || low) {
+		if (nino || nhs || dob || fname || distinct || low) {
 			out->cannot = push(out->cannot, &out->ncannot, &capc,
 			    sizeof(*out->cannot));
 			out->cannot[out->ncannot - 1] = (struct linker_pair){
@@ -791,8 +943,12 @@ linker_run(const struct compare_rec *recs, size_t n,
 			    blockkey_pair_b(pairs[i]) };
 			st->cannot_nino += nino;
 			st->cannot_nhs += nhs;
+			st->cannot_dob += dob;
+			st->cannot_forename += fname;
+			st->cannot_distinct += distinct;
 			st->cannot_weight += low;
-			if ((nino || nhs) && p >= th.review)
+			if ((nino || nhs || dob || fname || distinct) &&
+			    p >= th.review)
 				st->id_overrides++;
 			continue;
 		}
@@ -823,6 +979,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 
 	free(tff);
 	free(tfs);
+	free(tfn);
 	st->ambiguous_links = resolve_ambiguity(out, LINKER_AMBIGUITY_BITS,
 	    &capr);
 

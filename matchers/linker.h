@@ -24,10 +24,11 @@
  *
  * Before the sessions, m starts from anchor pairs: candidates sharing a
  * NINO stem or NHS number, or agreeing exactly on both names and the
- * date of birth (each field's m from the anchors that do not rest on it).
- * When every field has LINKER_ANCHOR_MIN anchors, that m is kept and
- * lambda alone is fitted (stats.em_anchored); otherwise the sessions run
- * from it. Lambda's EM counts a pair that may not be a link (below) as a
+ * date of birth (each field's m from the anchors that do not rest on it,
+ * with a prior of how one person's records usually differ worth
+ * LINKER_PRIOR_PAIRS pairs). With LINKER_ANCHOR_MIN anchors, that m is
+ * kept and lambda alone is fitted (stats.em_anchored); otherwise the
+ * sessions run. Lambda's EM counts a pair that may not be a link (below) as a
  * non-match.
  *
  * Scoring adjusts exact forename and surname agreement by term frequency
@@ -83,8 +84,13 @@
 #define LINKER_REVIEW_P		0.5	/* default review threshold */
 #define LINKER_CANNOT_WEIGHT	(-10.0)	/* default cannot-link weight, bits */
 #define LINKER_SESSIONS		2	/* training sessions of the EM */
-/* Anchor pairs a field needs before they set its starting m. */
-#define LINKER_ANCHOR_MIN	20
+/*
+ * Anchor pairs needed before they set m: one, as the prior keeps a
+ * handful from deciding alone; with none, the EM sessions run.
+ */
+#define LINKER_ANCHOR_MIN	1
+/* Anchor pairs the prior of m weighs (see anchor_m in linker.c). */
+#define LINKER_PRIOR_PAIRS	20.0
 /* Two rival links of one record closer than this (bits): ambiguous. */
 #define LINKER_AMBIGUITY_BITS	2.0
 /* Default seed of the random pairs: any fixed value will do. */
@@ -166,9 +172,16 @@ struct linker_stats {
 	uint64_t links, review, cannot;
 	/* Links sent to review: no agreeing discriminating field; rivals. */
 	uint64_t weak_links, ambiguous_links;
-	/* Cannot-links by reason (a pair may have several). */
-	uint64_t cannot_nino, cannot_nhs, cannot_weight;
-	/* Cannot-links by identifier whose probability reached review. */
+	/*
+	 * Cannot-links by reason (a pair may have several): NINO stems or
+	 * NHS numbers differ; dates of birth disagree (not a typo, swap or
+	 * near year); two parties of one account, or Jr against Sr
+	 * (compare_distinct); the weight is below cannot_weight.
+	 */
+	uint64_t cannot_nino, cannot_nhs, cannot_dob, cannot_forename,
+		 cannot_distinct, cannot_weight;
+	/* Cannot-links by a reason other than weight whose probability
+	 * reached review. */
 	uint64_t id_overrides;
 	struct blockkey_stats blocking;
 };
@@ -208,8 +221,10 @@ void	 linker_result_free(struct linker_result *r);
  * Link the 'n' records at 'recs' (borrowed) with options 'opts' (NULL:
  * the defaults) into 'out' (fully overwritten; free it with
  * linker_result_free, also after a failure). A pair is classed, first
- * match wins: cannot-link when its NINO or NHS number disagree or its
- * weight is below opts->cannot_weight; link when its probability is at
+ * match wins: cannot-link when its NINO or NHS number disagree, its dates
+ * of birth disagree (MODEL_DOB_DISAGREE), the forenames disagree with no
+ * NINO or NHS number agreeing, compare_distinct says they are
+ * two people, or its weight is below opts->cannot_weight; link when its probability is at
  * least match_probability; review when at least review_probability; else
  * nothing. Fewer than two records, or no candidate pair, give empty
  * arrays and a model with u set and m at its start.

@@ -21,31 +21,33 @@
 #define TALLY_BITS0	10		/* 1024 slots to start */
 
 static const char *const forename_levels[] = {
-	"exact", "nickname", "swapped", "dice>=0.9", "dice>=0.7",
+	"exact", "nickname", "swapped", "one-edit", "dice-high", "dice-low",
 	"initial", "disagree", "missing"
 };
 static const char *const surname_levels[] = {
-	"exact", "swapped", "dice>=0.9", "dice>=0.7", "disagree", "missing"
+	"exact", "swapped", "part", "dice-high", "dice-low", "disagree",
+	"missing"
 };
 static const char *const dob_levels[] = {
 	"exact", "day-month-swapped", "one-digit", "year-within-one",
 	"disagree", "missing"
 };
 static const char *const postcode_levels[] = {
-	"full", "sector", "district", "disagree", "missing"
+	"premises", "full", "other-premises", "sector", "district",
+	"disagree", "missing"
 };
 static const char *const id_levels[] = {
 	"agree", "disagree", "missing"
 };
 
 const struct model_field model_svod_fields[MODEL_SVOD_NFIELDS] = {
-	[MODEL_F_FORENAME] = { "forename", 8, MODEL_FN_MISSING,
+	[MODEL_F_FORENAME] = { "forename", 9, MODEL_FN_MISSING,
 	    MODEL_FN_EXACT, 0, forename_levels },
-	[MODEL_F_SURNAME] = { "surname", 6, MODEL_SN_MISSING,
+	[MODEL_F_SURNAME] = { "surname", 7, MODEL_SN_MISSING,
 	    MODEL_SN_EXACT, 0, surname_levels },
 	[MODEL_F_DOB] = { "dob", 6, MODEL_DOB_MISSING,
 	    MODEL_DOB_EXACT, 0, dob_levels },
-	[MODEL_F_POSTCODE] = { "postcode", 5, MODEL_PC_MISSING,
+	[MODEL_F_POSTCODE] = { "postcode", 7, MODEL_PC_MISSING,
 	    MODEL_PC_FULL, 0, postcode_levels },
 	[MODEL_F_UPRN] = { "uprn", 3, MODEL_ID_MISSING,
 	    MODEL_ID_AGREE, 0, id_levels },
@@ -53,12 +55,15 @@ const struct model_field model_svod_fields[MODEL_SVOD_NFIELDS] = {
 	    MODEL_NO_LEVEL, 0, id_levels },
 	[MODEL_F_NHS] = { "nhs", 3, MODEL_ID_MISSING,
 	    MODEL_NO_LEVEL, 0, id_levels },
+	[MODEL_F_SUFFIX] = { "suffix", 3, MODEL_ID_MISSING,
+	    MODEL_NO_LEVEL, 0, id_levels },
 };
 
-_Static_assert(sizeof(forename_levels) / sizeof(char *) == 8, "forename");
-_Static_assert(sizeof(surname_levels) / sizeof(char *) == 6, "surname");
+_Static_assert(sizeof(forename_levels) / sizeof(char *) == 9, "forename");
+_Static_assert(sizeof(surname_levels) / sizeof(char *) == 7, "surname");
 _Static_assert(sizeof(dob_levels) / sizeof(char *) == 6, "dob");
-_Static_assert(sizeof(postcode_levels) / sizeof(char *) == 5, "postcode");
+_Static_assert(sizeof(postcode_levels) / sizeof(char *) == 7,
+    "postcode");
 _Static_assert(sizeof(id_levels) / sizeof(char *) == 3, "id");
 _Static_assert(MODEL_FIELDS_MAX * MODEL_LEVEL_BITS == 64, "pattern bits");
 

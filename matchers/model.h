@@ -151,21 +151,24 @@ struct model_thresholds {
 };
 
 /*
- * The svod layout: seven fields, levels strongest first, missing last.
+ * The svod layout: eight fields, levels strongest first, missing last.
  * SWAPPED on a name means forename and surname agree crosswise.
  */
 enum model_svod_field {
 	MODEL_F_FORENAME, MODEL_F_SURNAME, MODEL_F_DOB, MODEL_F_POSTCODE,
 	MODEL_F_UPRN, MODEL_F_NINO, MODEL_F_NHS,
+	MODEL_F_SUFFIX,		/* generational: Jr, Sr, III */
 	MODEL_SVOD_NFIELDS
 };
 enum model_forename_level {
-	MODEL_FN_EXACT, MODEL_FN_NICKNAME, MODEL_FN_SWAPPED, MODEL_FN_DICE90,
-	MODEL_FN_DICE70, MODEL_FN_INITIAL, MODEL_FN_DISAGREE, MODEL_FN_MISSING
+	MODEL_FN_EXACT, MODEL_FN_NICKNAME, MODEL_FN_SWAPPED,
+	MODEL_FN_EDIT1,		/* one letter added, dropped, changed or moved */
+	MODEL_FN_DICE90, MODEL_FN_DICE70, MODEL_FN_INITIAL, MODEL_FN_DISAGREE,
+	MODEL_FN_MISSING
 };
 enum model_surname_level {
-	MODEL_SN_EXACT, MODEL_SN_SWAPPED, MODEL_SN_DICE90, MODEL_SN_DICE70,
-	MODEL_SN_DISAGREE, MODEL_SN_MISSING
+	MODEL_SN_EXACT, MODEL_SN_SWAPPED, MODEL_SN_PART, MODEL_SN_DICE90,
+	MODEL_SN_DICE70, MODEL_SN_DISAGREE, MODEL_SN_MISSING
 };
 enum model_dob_level {
 	MODEL_DOB_EXACT, MODEL_DOB_SWAPPED,	/* day and month swapped */
@@ -173,10 +176,13 @@ enum model_dob_level {
 	MODEL_DOB_DISAGREE, MODEL_DOB_MISSING
 };
 enum model_postcode_level {
-	MODEL_PC_FULL, MODEL_PC_SECTOR, MODEL_PC_DISTRICT, MODEL_PC_DISAGREE,
+	MODEL_PC_PREMISES,	/* one postcode, one dwelling */
+	MODEL_PC_FULL,		/* one postcode, premises unknown */
+	MODEL_PC_OTHER,		/* one postcode, different premises */
+	MODEL_PC_SECTOR, MODEL_PC_DISTRICT, MODEL_PC_DISAGREE,
 	MODEL_PC_MISSING
 };
-/* UPRN, NINO stem and NHS number. */
+/* UPRN, NINO stem, NHS number and the generational suffix. */
 enum model_id_level {
 	MODEL_ID_AGREE, MODEL_ID_DISAGREE, MODEL_ID_MISSING
 };

@@ -1,5 +1,6 @@
 #include "matchers/normalize.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include <utf8proc.h>
@@ -351,6 +352,50 @@ size_t
 normalize_text(const char *in, char *out, size_t cap)
 {
 	return fold(in, FOLD_SURNAME, out, cap);
+}
+
+size_t
+normalize_premises(const char *const *lines, size_t n, char *out, size_t cap)
+{
+	size_t len = 0, nums = 0, i;
+	const char *p;
+
+	out[0] = '\0';
+	for (i = 0; i < n && nums < NORM_PREMISES_NUMBERS; i++) {
+		for (p = lines[i]; p != NULL && *p != '\0' &&
+		    nums < NORM_PREMISES_NUMBERS; ) {
+			const char *q = p;
+			size_t w;
+
+			/* A number starts a word: not the 12 of "B12". */
+			if (!isdigit((unsigned char)*p) || (p > lines[i] &&
+			    isalnum((unsigned char)p[-1]))) {
+				p++;
+				continue;
+			}
+			while (isdigit((unsigned char)*q))
+				q++;
+			/* "12A" but not the "12" of "12TH": one letter. */
+			if (isalpha((unsigned char)q[0]) &&
+			    !isalnum((unsigned char)q[1]))
+				q++;
+			w = (size_t)(q - p);
+			if (len + w + 2 > cap)
+				return len;
+			if (len > 0)
+				out[len++] = ' ';
+			for (; p < q; p++)
+				out[len++] = (char)toupper((unsigned char)*p);
+			out[len] = '\0';
+			nums++;
+		}
+	}
+	if (nums > 0)
+		return len;
+	for (i = 0; i < n; i++)
+		if (lines[i] != NULL && lines[i][0] != '\0')
+			return normalize_text(lines[i], out, cap);
+	return 0;
 }
 
 /* A word: 'len' bytes at 'p' inside a folded buffer (not NUL-ended). */

@@ -99,6 +99,20 @@ bool	 name_norm_is_empty(const struct name_norm *n);
 size_t	 normalize_text(const char *in, char *out, size_t cap);
 
 /*
+ * The premises of an address, for telling dwellings of one postcode
+ * apart: the numbers of its 'n' lines (NULL lines skipped) in order, at
+ * most NORM_PREMISES_NUMBERS of them, each digits with at most one
+ * letter after them ("FLAT 2, 33 NEW LANE" gives "2 33", "12A HIGH
+ * STREET" gives "12A"); a line with no number adds nothing. When no line
+ * has a number, the first line folded like a surname ("ROSE COTTAGE").
+ * Into 'out' of 'cap' bytes (cap >= 1); returns the length, 0 when the
+ * address has neither.
+ */
+#define NORM_PREMISES_NUMBERS	3
+size_t	 normalize_premises(const char *const *lines, size_t n, char *out,
+	    size_t cap);
+
+/*
  * Take apart a canonical postcode ("WS1 2AB", as etl/fields produces:
  * upper case, one space, inward code of digit and two letters). Returns 0,
  * or ERR_PARSE with 'out' all "" when 'canon' does not have that shape.

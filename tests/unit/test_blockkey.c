@@ -41,6 +41,7 @@ lonely(struct compare_rec *r, uint32_t id)
 		if (t != COMPARE_T_SURNAME_DM_ALT &&
 		    (t < COMPARE_T_NICK1 || t > COMPARE_T_NICK3))
 			set(r, (enum compare_tag)t, (uint64_t)id * 100 + t);
+	r->account = (uint64_t)id * 100 + 99;
 }
 
 static uint64_t *
@@ -85,6 +86,9 @@ share_kind(struct compare_rec r[2], enum blockkey_kind k)
 	case BLOCKKEY_NICKNAME_SURNAME:
 		set(&r[1], COMPARE_T_NICK0, r[0].tag[COMPARE_T_NICK0]);
 		set(&r[1], COMPARE_T_SURNAME, r[0].tag[COMPARE_T_SURNAME]);
+		break;
+	case BLOCKKEY_ACCOUNT:
+		r[1].account = r[0].account;
 		break;
 	default:
 		fail();
@@ -348,7 +352,7 @@ test_nickname_via_builder(void **state)
 		    fn[i], strlen(fn[i]), tok[PSEUDONYM_FORENAME]), 0);
 		src = (struct compare_source){ 0, (uint32_t)i,
 		    1u << PSEUDONYM_SURNAME | 1u << PSEUDONYM_FORENAME, tok,
-		    &nm, NULL };
+		    &nm, NULL, NULL, 0, 0 };
 		assert_int_equal(compare_rec_build(ps, en, &src, &r[i], &e),
 		    0);
 	}

@@ -111,9 +111,13 @@ tok(struct fixture *f, uint32_t *have, unsigned char (*t)[16],
 
 #define TOKS(p, s) tok(f, &have, t, PSEUDONYM_##p, (s), (s) ? strlen(s) : 0)
 
-/* Build the match record of 'pp' as the pseudonymise step would. */
+/*
+ * Build the match record of 'pp' as the pseudonymise step would, with
+ * the premises of its address and its account (NULL and 0: none).
+ */
 static void
-build(struct fixture *f, const struct person *pp, struct compare_rec *r)
+build_at(struct fixture *f, const struct person *pp, const char *premises,
+    uint64_t account, struct compare_rec *r)
 {
 	static unsigned char t[PSEUDONYM_PURPOSE_COUNT][PSEUDONYM_TOKEN_LEN];
 	struct compare_source src;
@@ -151,9 +155,15 @@ build(struct fixture *f, const struct person *pp, struct compare_rec *r)
 	TOKS(FORENAME, nm.forename);
 	TOKS(FORENAME_INITIAL, nm.forename_initial);
 	src = (struct compare_source){ 1, 7, have, t, &nm,
-	    pp->dob != NULL ? &dp : NULL };
+	    pp->dob != NULL ? &dp : NULL, premises, account, 2026 };
 	err_clear(&e);
 	assert_int_equal(compare_rec_build(f->ps, f->en, &src, r, &e), 0);
+}
+
+static void
+build(struct fixture *f, const struct person *pp, struct compare_rec *r)
+{
+	build_at(f, pp, NULL, 0, r);
 }
 
 /* Levels of a pair of people, checked to be symmetric. */
@@ -256,11 +266,30 @@ test_forename_levels(void **state)
 	/* The table holds common misspellings. */
 	assert_int_equal(forename_level(f, "Michael", "Micheal"),
 	    MODEL_FN_NICKNAME);
-	/* One edit: Dice 0.938 and 0.879. */
+	/* One edit: a letter dropped, added, changed; neighbours swapped. */
 	assert_int_equal(forename_level(f, "Agnieszka", "Agnieska"),
-	    MODEL_FN_DICE90);
+	    MODEL_FN_EDIT1);
+	assert_int_equal(forename_level(f, "Shabana", "Shabanna"),
+	    MODEL_FN_EDIT1);
+	assert_int_equal(forename_level(f, "Dorothy", "Dorohy"),
+	    MODEL_FN_EDIT1);
 	assert_int_equal(forename_level(f, "Christopher", "Christohper"),
+	    MODEL_FN_EDIT1);
+	assert_int_equal(forename_level(f, "Jack", "Jcak"), MODEL_FN_EDIT1);
+	assert_int_equal(forename_level(f, "Mei", "Wei"), MODEL_FN_EDIT1);
+	/* Two edits in a long name: Dice keeps them close. */
+	assert_int_equal(forename_level(f, "Alexandra", "Aleksandra"),
 	    MODEL_FN_DICE90);
+	/*
+	 * Two short names two edits apart reach the higher Dice level too
+	 * (balanced filters: few differing bigrams, few differing bits);
+	 * the linker never links on a Dice forename alone for that reason.
+	 */
+	assert_int_equal(forename_level(f, "Lucy", "Lily"), MODEL_FN_DICE90);
+	/* Two edits: a letter changed and one added. */
+	assert_int_equal(forename_level(f, "Jack", "Jake"), MODEL_FN_DICE90);
+	assert_int_equal(forename_level(f, "Jack", "Ruth"),
+	    MODEL_FN_DISAGREE);
 	/* Three edits, 0.781; a spelling the table lacks, 0.789. */
 	assert_int_equal(forename_level(f, "Christopher", "Kristofer"),
 	    MODEL_FN_DICE70);
@@ -334,6 +363,14 @@ test_surname_levels(void **state)
 	assert_int_equal(surname_level(f, "Smith", "Jones"),
 	    MODEL_SN_DISAGREE);
 	assert_int_equal(surname_level(f, "Smith", NULL), MODEL_SN_MISSING);
+	/* One half of a hyphenated or double-barrelled surname. */
+	assert_int_equal(surname_level(f, "Howard-Gibson", "Gibson"),
+	    MODEL_SN_PART);
+	assert_int_equal(surname_level(f, "Oldale", "Brown-Oldale"),
+	    MODEL_SN_PART);
+	/* Halves in the other order: alike, not a part. */
+	assert_int_equal(surname_level(f, "Howard-Gibson", "Gibson-Howard"),
+	    MODEL_SN_DICE90);
 }
 
 static void
@@ -345,20 +382,25 @@ test_dob_levels(void **state)
 	    MODEL_DOB_EXACT);
 	assert_int_equal(dob_level(f, "1980-03-05", "1980-05-03"),
 	    MODEL_DOB_SWAPPED);
-	/* Exactly one of day, month, year differs. */
+	/* One digit of YYYYMMDD differs, wherever it is. */
 	assert_int_equal(dob_level(f, "1980-03-05", "1980-03-06"),
 	    MODEL_DOB_ONE_DIGIT);
 	assert_int_equal(dob_level(f, "1980-03-05", "1980-08-05"),
 	    MODEL_DOB_ONE_DIGIT);
 	assert_int_equal(dob_level(f, "1980-03-05", "1989-03-05"),
 	    MODEL_DOB_ONE_DIGIT);
+	assert_int_equal(dob_level(f, "1980-03-05", "1980-03-15"),
+	    MODEL_DOB_ONE_DIGIT);
+	assert_int_equal(dob_level(f, "1944-08-29", "1944-07-29"),
+	    MODEL_DOB_ONE_DIGIT);
 	/*
-	 * Tokens cannot count digits: a year decades away with the same day
-	 * and month is "one component" too. The model learns how much that
-	 * level is worth.
+	 * One component but two digits: a father and son of one birthday
+	 * decades apart, or the 1st and the 24th of one month.
 	 */
 	assert_int_equal(dob_level(f, "1960-03-05", "1988-03-05"),
-	    MODEL_DOB_ONE_DIGIT);
+	    MODEL_DOB_DISAGREE);
+	assert_int_equal(dob_level(f, "1937-12-01", "1937-12-24"),
+	    MODEL_DOB_YEAR_NEAR);
 	/* Years within one, two or more components apart. */
 	assert_int_equal(dob_level(f, "1980-03-05", "1981-07-20"),
 	    MODEL_DOB_YEAR_NEAR);
@@ -392,6 +434,111 @@ test_postcode_levels(void **state)
 	    MODEL_PC_DISAGREE);
 	assert_int_equal(postcode_level(f, NULL, "B12 3CD"),
 	    MODEL_PC_MISSING);
+}
+
+/* Levels of two addresses of one postcode with these premises. */
+static int
+premises_level(struct fixture *f, const char *x, const char *y)
+{
+	struct person a = { "JOHN", "SMITH", NULL, "B12 1EF", NULL, NULL,
+	    NULL };
+	struct compare_rec ra, rb;
+	uint8_t lv[MODEL_SVOD_NFIELDS];
+
+	build_at(f, &a, x, 0, &ra);
+	build_at(f, &a, y, 0, &rb);
+	compare_pair(&ra, &rb, &f->cp, lv);
+	return lv[MODEL_F_POSTCODE];
+}
+
+/* The dwelling: premises within one postcode. */
+static void
+test_premises_levels(void **state)
+{
+	struct fixture *f = *state;
+	struct person a = { "JOHN", "SMITH", NULL, "B12 1EF", NULL, NULL,
+	    NULL };
+	struct person b = { "JOHN", "SMITH", NULL, "B12 1EG", NULL, NULL,
+	    NULL };
+	struct compare_rec ra, rb;
+	uint8_t lv[MODEL_SVOD_NFIELDS];
+
+	assert_int_equal(premises_level(f, "4", "4"), MODEL_PC_PREMISES);
+	assert_int_equal(premises_level(f, "2 33", "2 33"), MODEL_PC_PREMISES);
+	/* Neighbours: one postcode, another flat or house. */
+	assert_int_equal(premises_level(f, "4", "9"), MODEL_PC_OTHER);
+	assert_int_equal(premises_level(f, "2 33", "3 33"), MODEL_PC_OTHER);
+	/* Premises unknown on one side: the postcode alone. */
+	assert_int_equal(premises_level(f, "4", NULL), MODEL_PC_FULL);
+	assert_int_equal(premises_level(f, "", "4"), MODEL_PC_FULL);
+	/* One premises string in two postcodes is two dwellings. */
+	build_at(f, &a, "4", 0, &ra);
+	build_at(f, &b, "4", 0, &rb);
+	assert_true(ra.tag[COMPARE_T_PREMISES] != rb.tag[COMPARE_T_PREMISES]);
+	compare_pair(&ra, &rb, &f->cp, lv);
+	assert_int_equal(lv[MODEL_F_POSTCODE], MODEL_PC_SECTOR);
+	/* No postcode: no dwelling. */
+	a.postcode = NULL;
+	build_at(f, &a, "4", 0, &ra);
+	assert_false(compare_has(&ra, COMPARE_T_PREMISES));
+}
+
+/* Generational suffixes and the parties of one account. */
+static void
+test_distinct(void **state)
+{
+	struct fixture *f = *state;
+	struct person sr = { "Nicholas Sr", "White", NULL, "B12 1BT", NULL,
+	    NULL, NULL };
+	struct person jr = { "Nicholas", "White Jr", NULL, "B12 1BT", NULL,
+	    NULL, NULL };
+	struct person none = { "Nicholas", "White", NULL, "B12 1BT", NULL,
+	    NULL, NULL };
+	struct compare_rec a, b, c;
+	uint8_t lv[MODEL_SVOD_NFIELDS];
+
+	build(f, &sr, &a);
+	build(f, &jr, &b);
+	build(f, &none, &c);
+	assert_int_equal(a.suffix, COMPARE_SUFFIX_SR);
+	assert_int_equal(b.suffix, COMPARE_SUFFIX_JR);
+	/* The suffix leaves the name: the forenames agree exactly. */
+	compare_pair(&a, &b, &f->cp, lv);
+	assert_int_equal(lv[MODEL_F_FORENAME], MODEL_FN_EXACT);
+	assert_int_equal(lv[MODEL_F_SURNAME], MODEL_SN_EXACT);
+	assert_int_equal(lv[MODEL_F_SUFFIX], MODEL_ID_DISAGREE);
+	assert_string_equal(compare_distinct(&a, &b), "suffix");
+	compare_pair(&a, &a, &f->cp, lv);
+	assert_int_equal(lv[MODEL_F_SUFFIX], MODEL_ID_AGREE);
+	assert_null(compare_distinct(&a, &a));
+	compare_pair(&a, &c, &f->cp, lv);
+	assert_int_equal(lv[MODEL_F_SUFFIX], MODEL_ID_MISSING);
+	assert_null(compare_distinct(&a, &c));
+
+	/*
+	 * A Sr and someone born fewer than COMPARE_SR_MIN_AGE years before
+	 * the as-of year (2026 in build_at): the son, not the father.
+	 */
+	jr.surname = "White";
+	jr.dob = "2007-03-26";
+	build(f, &jr, &b);
+	assert_true(b.flags & COMPARE_YOUNG);
+	assert_string_equal(compare_distinct(&a, &b), "age");
+	assert_string_equal(compare_distinct(&b, &a), "age");
+	jr.dob = "1962-02-21";
+	build(f, &jr, &b);
+	assert_false(b.flags & COMPARE_YOUNG);
+	assert_null(compare_distinct(&a, &b));
+
+	/* Two parties of one account; the same account in another feed. */
+	build_at(f, &none, NULL, 0x1234, &a);
+	build_at(f, &none, NULL, 0x1234, &b);
+	assert_string_equal(compare_distinct(&a, &b), "account");
+	b.feed = (uint8_t)(a.feed + 1);
+	assert_null(compare_distinct(&a, &b));
+	build_at(f, &none, NULL, 0, &a);
+	build_at(f, &none, NULL, 0, &b);
+	assert_null(compare_distinct(&a, &b));
 }
 
 static void
@@ -478,11 +625,11 @@ test_patterns(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS], want[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_NICKNAME, MODEL_SN_EXACT, MODEL_DOB_EXACT,
 		MODEL_PC_SECTOR, MODEL_ID_MISSING, MODEL_ID_AGREE,
-		MODEL_ID_MISSING };
+		MODEL_ID_MISSING, MODEL_ID_MISSING };
 	uint8_t want2[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_INITIAL, MODEL_SN_EXACT, MODEL_DOB_SWAPPED,
 		MODEL_PC_DISTRICT, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING };
+		MODEL_ID_MISSING, MODEL_ID_MISSING };
 
 	levels_of(f, &a, &b, lv);
 	assert_memory_equal(lv, want, sizeof(want));
@@ -544,7 +691,7 @@ test_wide_filter_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct encode_params p = { 1024, 15, ENCODE_BALANCED };
-	struct compare_source src = { 0, 0, 0, NULL, NULL, NULL };
+	struct compare_source src = { 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0 };
 	struct compare_rec r;
 	struct encode *wide;
 	struct err e;
@@ -631,6 +778,8 @@ main(void)
 		cmocka_unit_test(test_surname_levels),
 		cmocka_unit_test(test_dob_levels),
 		cmocka_unit_test(test_postcode_levels),
+		cmocka_unit_test(test_premises_levels),
+		cmocka_unit_test(test_distinct),
 		cmocka_unit_test(test_identifier_levels),
 		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_father_and_son),

@@ -268,7 +268,7 @@ test_init_bad_layout(void **state)
 	bad[0].tf_level = bad[0].missing;
 	assert_int_equal(model_init(&md, bad, 2, &e), ERR_CONFIG);
 	memcpy(bad, model_svod_fields, sizeof(bad));
-	bad[0].missing = 8;
+	bad[0].missing = bad[0].nlevels;
 	assert_int_equal(model_init(&md, bad, 2, &e), ERR_CONFIG);
 	memcpy(bad, model_svod_fields, sizeof(bad));
 	bad[0].name = NULL;
@@ -405,24 +405,26 @@ test_em_recovers_m_and_u(void **state)
 static const struct truth svod_truth = {
 	model_svod_fields, MODEL_SVOD_NFIELDS, 0.05,
 	{
-		{ 0.80, 0.06, 0.01, 0.05, 0.03, 0.03, 0.02 },
-		{ 0.85, 0.01, 0.05, 0.03, 0.06 },
+		{ 0.80, 0.06, 0.01, 0.02, 0.03, 0.03, 0.03, 0.02 },
+		{ 0.84, 0.01, 0.01, 0.05, 0.03, 0.06 },
 		{ 0.92, 0.02, 0.03, 0.01, 0.02 },
-		{ 0.75, 0.05, 0.05, 0.15 },
+		{ 0.60, 0.10, 0.05, 0.05, 0.05, 0.15 },
 		{ 0.70, 0.30 },
 		{ 0.998, 0.002 },
 		{ 0.998, 0.002 },
+		{ 0.99, 0.01 },
 	},
 	{
-		{ 0.02, 0.005, 0.001, 0.01, 0.03, 0.05, 0.884 },
-		{ 0.01, 0.001, 0.01, 0.02, 0.959 },
+		{ 0.02, 0.005, 0.001, 0.001, 0.009, 0.03, 0.05, 0.884 },
+		{ 0.01, 0.001, 0.001, 0.01, 0.02, 0.958 },
 		{ 0.002, 0.001, 0.005, 0.01, 0.982 },
-		{ 0.05, 0.10, 0.20, 0.65 },
+		{ 0.01, 0.01, 0.03, 0.10, 0.20, 0.65 },
 		{ 0.02, 0.98 },
 		{ 0.0001, 0.9999 },
 		{ 0.0001, 0.9999 },
+		{ 0.30, 0.70 },
 	},
-	{ 0.01, 0.01, 0.02, 0.05, 0.40, 0.50, 0.70 },
+	{ 0.01, 0.01, 0.02, 0.05, 0.40, 0.50, 0.70, 0.90 },
 };
 
 static void
@@ -432,7 +434,8 @@ test_svod_layout_nino_disagree(void **state)
 	struct model md;
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_EXACT, MODEL_SN_EXACT, MODEL_DOB_EXACT, MODEL_PC_FULL,
-		MODEL_ID_MISSING, MODEL_ID_DISAGREE, MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_DISAGREE, MODEL_ID_MISSING,
+		MODEL_ID_MISSING
 	};
 	double contrib[MODEL_SVOD_NFIELDS], w;
 
@@ -586,7 +589,7 @@ test_weight_missing_is_zero(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_EXACT, MODEL_SN_EXACT, MODEL_DOB_EXACT,
 		MODEL_PC_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_MISSING
 	};
 	double c[MODEL_SVOD_NFIELDS], w, w2, sum = 0;
 	struct model md;
@@ -623,7 +626,7 @@ test_weight_tf(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_MISSING, MODEL_SN_EXACT, MODEL_DOB_MISSING,
 		MODEL_PC_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_MISSING
 	};
 	uint64_t rare[MODEL_SVOD_NFIELDS] = { 0 }, common[MODEL_SVOD_NFIELDS];
 	struct model_tf tf_rare = { rare, 1000000 }, tf_common;

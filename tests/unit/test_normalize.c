@@ -317,6 +317,45 @@ test_text(void **state)
 	assert_string_equal(buf, "ZO");
 }
 
+/* The premises of an address: its numbers, else its first line. */
+static void
+test_premises(void **state)
+{
+	static const struct {
+		const char *lines[4];
+		const char *want;
+	} cases[] = {
+		{ { "46 College Close", "Balsall Heath", "Birmingham", NULL },
+		    "46" },
+		{ { "Flat 4, Wharf Heights", "Birmingham", NULL, NULL }, "4" },
+		/* The same flat written over two lines. */
+		{ { "Flat 4", "Wharf Heights", "Birmingham", NULL }, "4" },
+		{ { "Flat 2, Jubilee Tower", "33 New Lane", "Moseley", NULL },
+		    "2 33" },
+		{ { "12a High Street", NULL, NULL, NULL }, "12A" },
+		/* "12th" is not a house letter; "B12" is not a number. */
+		{ { "12th Floor", "Birmingham B12", NULL, NULL }, "12" },
+		{ { "1 2 3 4 Street", NULL, NULL, NULL }, "1 2 3" },
+		{ { "Rose Cottage", "Church Lane", NULL, NULL },
+		    "ROSE COTTAGE" },
+		{ { NULL, "", "Rose Cottage", NULL }, "ROSE COTTAGE" },
+		{ { NULL, NULL, NULL, NULL }, "" },
+	};
+	char buf[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = normalize_premises(cases[i].lines, 4, buf, sizeof(buf));
+		print_message("%zu: '%s'\n", i, buf);
+		assert_string_equal(buf, cases[i].want);
+		assert_int_equal(n, strlen(cases[i].want));
+	}
+	/* A small buffer keeps whole numbers only. */
+	assert_int_equal(normalize_premises(cases[3].lines, 4, buf, 4), 1);
+	assert_string_equal(buf, "2");
+}
+
 int
 main(void)
 {
@@ -327,6 +366,7 @@ main(void)
 		cmocka_unit_test(test_dob_cases),
 		cmocka_unit_test(test_dob_every_day),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_premises),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
