@@ -106,3 +106,4 @@ for set in fixtures/borough "$data"; do
 	    "$(secs "$(du -sb "$set" | cut -f1) / 1e6")" "$(cat "$dir/rss.$name")"
 done
 sh tests/bench/nightly_bench.sh "$build"
+sh tests/bench/match_bench.sh "$build"
