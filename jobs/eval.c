@@ -6,9 +6,13 @@
  * read-only snapshot, joins them with the truth file on (feed,
  * source_key), and prints pairwise and B-cubed precision, recall and F1
  * (matchers/metrics.h) and the worst false and missed links. Records on
- * one side only are counted, never scored. Only tokens are shown: feeds,
- * source keys (council references), resident ids, link rules and the
- * truth file's person ids as opaque labels; nothing raw is read at all.
+ * one side only are counted, never scored. For a run of the
+ * probabilistic matcher it also reads the run's scored pairs
+ * (match_pair: every candidate pair blocking gave) in the same snapshot,
+ * for the blocking recall and for what the matcher made of each false
+ * and missed link listed. Only tokens are shown: feeds, source keys
+ * (council references), resident ids, link rules, scores and the truth
+ * file's person ids as opaque labels; nothing raw is read at all.
  */
 #include <csv.h>
 #include <errno.h>
@@ -54,15 +58,26 @@ static const char eval_usage[] =
     "person wrongly joined or split off. Only feeds, source keys, resident\n"
     "ids, link rules and the truth file's person ids are shown; no name,\n"
     "date of birth or identifier.\n"
-    "Blocking recall: not applicable. The deterministic matcher has no\n"
-    "blocking stage (records link on equal keyed tokens only), so every\n"
-    "pair is, in effect, compared; the line says so.\n"
+    "Blocking recall, for a run of the probabilistic matcher: the true\n"
+    "pairs that blocking made candidate pairs (any row of the run's\n"
+    "match_pair, whatever its decision) over the true pairs among the\n"
+    "records evaluated, with both counts; each false and missed link\n"
+    "listed then shows the strongest scored pair between its two groups\n"
+    "of records (decision, weight in bits, probability), or 'not compared\n"
+    "(blocking)' when blocking paired none of them. For a deterministic\n"
+    "run, blocking recall: not applicable. That matcher has no blocking\n"
+    "stage (records link on equal keyed tokens only), so every pair is,\n"
+    "in effect, compared; the line says so.\n"
     "Exit status: 0 scored; 64 usage; 65 a malformed truth file, or no\n"
     "record in both; 66 the truth file, the run or its schema is missing;\n"
     "69 database unavailable or access refused; 78 bad configuration.\n";
 
 #define EVAL_WORST_DEFAULT	10
 #define EVAL_BLOCKING_NOTE	"not applicable (no blocking stage)"
+#define EVAL_BLOCKING_SCORED	"true pairs among the candidate pairs " \
+	"(match_pair) over true pairs"
+#define EVAL_BLOCKING_NONE	"not recorded (the run has no match_pair " \
+	"table)"
 
 /* One row of the truth file; strings are owned. */
 struct truth_row {
@@ -86,6 +101,19 @@ struct link_row {
 struct eval_rec {
 	const struct link_row *l;
 	const struct truth_row *t;
+};
+
+/*
+ * What the matcher made of a reported pair: of the record pairs between
+ * its two groups (cells), those that were candidate pairs, and the
+ * strongest of them.
+ */
+struct eval_cmp {
+	uint64_t compared;	/* record pairs found in match_pair */
+	size_t	 a, b;		/* the strongest's records (ev->recs) */
+	double	 weight;	/* its weight, bits */
+	double	 probability;
+	char	 decision[8];	/* "link", "review", "cannot", "none" */
 };
 
 /* Records on one side only, by feed (FEED_COUNT: an unknown feed name). */
@@ -112,6 +140,13 @@ struct eval {
 	struct eval_missing run_only;	/* links with no truth row */
 	struct eval_missing truth_only;	/* truth rows with no link */
 	struct metrics m;
+	uint64_t *person;	/* [nrecs]: each record's person number */
+	/* A probabilistic run (its manifest says so), and its match_pair. */
+	bool	 scored;
+	bool	 has_pairs;
+	uint64_t true_compared;	/* true pairs among the candidate pairs */
+	/* [nfalse_links], [nmissed_links] of m, when has_pairs. */
+	struct eval_cmp *false_cmp, *missed_cmp;
 };
 
 /* Truth file */
@@ -309,10 +344,14 @@ eval_find_run(struct eval *ev, struct err *e)
 		snprintf(id, sizeof(id), "%lld", ev->run_id);
 		p[0] = id;
 		res = eval_query(ev, "reading the run", "SELECT run_id, "
-		    "schema_name FROM auditor.run WHERE run_id = $1", 1, p, e);
+		    "schema_name, manifest->'scoring'->>'matcher' FROM "
+		    "auditor.run WHERE run_id = $1", 1, p, e);
 	} else
 		res = eval_query(ev, "reading the published run", "SELECT "
-		    "run_id, schema_name FROM auditor.published", 0, NULL, e);
+		    "p.run_id, p.schema_name, "
+		    "r.manifest->'scoring'->>'matcher' FROM auditor.published "
+		    "p LEFT JOIN auditor.run r ON r.run_id = p.run_id", 0,
+		    NULL, e);
 	if (res == NULL)
 		return ERR_DB;
 	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 1)) {
@@ -325,12 +364,16 @@ eval_find_run(struct eval *ev, struct err *e)
 	}
 	ev->run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	snprintf(ev->schema, sizeof(ev->schema), "%s", PQgetvalue(res, 0, 1));
+	ev->scored = strcmp(PQgetvalue(res, 0, 2), "probabilistic") == 0;
 	PQclear(res);
 	p[0] = ev->schema;
 	res = eval_query(ev, "finding the run's link table", "SELECT "
-	    "to_regclass(quote_ident($1) || '.link') IS NOT NULL", 1, p, e);
+	    "to_regclass(quote_ident($1) || '.link') IS NOT NULL, "
+	    "to_regclass(quote_ident($1) || '.match_pair') IS NOT NULL", 1, p,
+	    e);
 	if (res == NULL)
 		return ERR_DB;
+	ev->has_pairs = ev->scored && PQgetvalue(res, 0, 1)[0] == 't';
 	if (PQgetvalue(res, 0, 0)[0] != 't') {
 		rc = err_set(e, ERR_NOINPUT, "run %lld has no link table: "
 		    "schema '%s' is gone", ev->run_id, ev->schema);
@@ -464,10 +507,12 @@ eval_score_all(struct eval *ev, struct err *e)
 	for (size_t j = 0; j < ev->nrecs; j++)
 		pr[j] = (struct person_ref){ ev->recs[j].t->person, j };
 	qsort(pr, ev->nrecs, sizeof(*pr), person_cmp);
+	ev->person = xcalloc(ev->nrecs, sizeof(*ev->person));
 	for (size_t j = 0; j < ev->nrecs; j++) {
 		if (j > 0 && strcmp(pr[j].person, pr[j - 1].person) != 0)
 			pnum++;
 		mr[pr[j].j].truth = pnum;
+		ev->person[pr[j].j] = pnum;
 	}
 	for (size_t j = 0; j < ev->nrecs; j++) {
 		mr[j].pred = ev->recs[j].l->resident;
@@ -476,6 +521,169 @@ eval_score_all(struct eval *ev, struct err *e)
 	rc = metrics_compute(&ev->m, mr, ev->nrecs, ev->worst, e);
 	free(pr);
 	free(mr);
+	return rc;
+}
+
+/* Scored pairs (a probabilistic run) */
+
+/* The record (feed, key) in ev->recs, which is sorted by them; or -1. */
+static long
+eval_find_rec(const struct eval *ev, const char *feed, const char *key)
+{
+	size_t lo = 0, hi = ev->nrecs, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(ev->recs[mid].l->feed, feed);
+		if (c == 0)
+			c = strcmp(ev->recs[mid].l->key, key);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * A cell of the contingency table: the records of one resident and one
+ * person. A reported pair joins two cells.
+ */
+struct eval_cell_pair {
+	uint64_t pred1, true1, pred2, true2;	/* the smaller cell first */
+	struct eval_cmp *cmp;
+};
+
+static int
+cell_pair_cmp(const void *pa, const void *pb)
+{
+	const struct eval_cell_pair *a = pa, *b = pb;
+
+	if (a->pred1 != b->pred1)
+		return a->pred1 < b->pred1 ? -1 : 1;
+	if (a->true1 != b->true1)
+		return a->true1 < b->true1 ? -1 : 1;
+	if (a->pred2 != b->pred2)
+		return a->pred2 < b->pred2 ? -1 : 1;
+	if (a->true2 != b->true2)
+		return a->true2 < b->true2 ? -1 : 1;
+	return 0;
+}
+
+/* The cells of records x and y, the smaller first. */
+static struct eval_cell_pair
+eval_cells(const struct eval *ev, size_t x, size_t y)
+{
+	uint64_t px = ev->recs[x].l->resident, tx = ev->person[x];
+	uint64_t py = ev->recs[y].l->resident, ty = ev->person[y];
+
+	if (px < py || (px == py && tx < ty))
+		return (struct eval_cell_pair){ px, tx, py, ty, NULL };
+	return (struct eval_cell_pair){ py, ty, px, tx, NULL };
+}
+
+/* One row of match_pair: count it and keep the strongest per cell pair. */
+static void
+eval_take_pair(struct eval *ev, const PGresult *res,
+    const struct eval_cell_pair *keys, size_t nkeys)
+{
+	struct eval_cell_pair k;
+	struct eval_cmp *cmp;
+	long x, y;
+	size_t lo = 0, hi = nkeys, mid, a, b;
+	double w;
+
+	x = eval_find_rec(ev, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	y = eval_find_rec(ev, PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+	if (x < 0 || y < 0 || x == y)
+		return;		/* a record not evaluated */
+	if (ev->person[x] == ev->person[y])
+		ev->true_compared++;
+	k = eval_cells(ev, (size_t)x, (size_t)y);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cell_pair_cmp(&keys[mid], &k) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	w = strtod(PQgetvalue(res, 0, 5), NULL);
+	a = (size_t)(x < y ? x : y);
+	b = (size_t)(x < y ? y : x);
+	for (; lo < nkeys && cell_pair_cmp(&keys[lo], &k) == 0; lo++) {
+		cmp = keys[lo].cmp;
+		/* The strongest; ties to the first records, whatever the
+		 * order the rows came in. */
+		if (cmp->compared++ > 0 && (w < cmp->weight ||
+		    (w == cmp->weight && (a > cmp->a || (a == cmp->a &&
+		    b > cmp->b)))))
+			continue;
+		cmp->a = a;
+		cmp->b = b;
+		cmp->weight = w;
+		cmp->probability = strtod(PQgetvalue(res, 0, 6), NULL);
+		snprintf(cmp->decision, sizeof(cmp->decision), "%s",
+		    PQgetvalue(res, 0, 4));
+	}
+}
+
+/*
+ * Read the run's match_pair (streamed a row at a time: a large night has
+ * hundreds of thousands) for the blocking recall and the reported pairs'
+ * comparisons. After eval_score_all, in the same snapshot.
+ */
+static int
+eval_read_pairs(struct eval *ev, struct err *e)
+{
+	const struct metrics *m = &ev->m;
+	struct eval_cell_pair *keys;
+	size_t nkeys = 0, i;
+	char *ident, sql[256];
+	PGresult *res;
+	int rc = 0;
+
+	ev->false_cmp = xcalloc(m->nfalse_links + 1, sizeof(*ev->false_cmp));
+	ev->missed_cmp = xcalloc(m->nmissed_links + 1,
+	    sizeof(*ev->missed_cmp));
+	keys = xcalloc(m->nfalse_links + m->nmissed_links + 1, sizeof(*keys));
+	for (i = 0; i < m->nfalse_links; i++) {
+		keys[nkeys] = eval_cells(ev, m->false_links[i].a,
+		    m->false_links[i].b);
+		keys[nkeys++].cmp = &ev->false_cmp[i];
+	}
+	for (i = 0; i < m->nmissed_links; i++) {
+		keys[nkeys] = eval_cells(ev, m->missed_links[i].a,
+		    m->missed_links[i].b);
+		keys[nkeys++].cmp = &ev->missed_cmp[i];
+	}
+	qsort(keys, nkeys, sizeof(*keys), cell_pair_cmp);
+
+	if ((ident = PQescapeIdentifier(ev->conn, ev->schema,
+	    strlen(ev->schema))) == NULL) {
+		free(keys);
+		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
+	}
+	snprintf(sql, sizeof(sql), "SELECT feed_a, key_a, feed_b, key_b, "
+	    "decision, weight, probability FROM %s.match_pair", ident);
+	PQfreemem(ident);
+	if (PQsendQuery(ev->conn, sql) != 1 ||
+	    PQsetSingleRowMode(ev->conn) != 1) {
+		free(keys);
+		return pgconn_fail(ev->conn, NULL, "reading the run's scored "
+		    "pairs", e);
+	}
+	while ((res = PQgetResult(ev->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_SINGLE_TUPLE)
+			eval_take_pair(ev, res, keys, nkeys);
+		else if (PQresultStatus(res) != PGRES_TUPLES_OK && rc == 0)
+			rc = pgconn_fail(ev->conn, res, "reading the run's "
+			    "scored pairs", e);
+		PQclear(res);
+	}
+	free(keys);
 	return rc;
 }
 
@@ -505,9 +713,34 @@ print_rec(const struct eval_rec *r)
 	    (unsigned long long)r->l->resident, r->l->rule, r->t->person);
 }
 
+/* What the matcher made of a reported pair (a probabilistic run). */
+static void
+print_cmp(const struct eval *ev, const struct eval_cmp *c, uint64_t pairs)
+{
+	const struct eval_rec *a, *b;
+
+	if (c->compared == 0) {
+		if (pairs == 1)
+			printf("     not compared (blocking): not a candidate "
+			    "pair\n");
+		else
+			printf("     not compared (blocking): none of its %llu "
+			    "record pairs was a candidate pair\n",
+			    (unsigned long long)pairs);
+		return;
+	}
+	a = &ev->recs[c->a];
+	b = &ev->recs[c->b];
+	printf("     compared: %s, weight %.3f bits, p=%.6f (%s %s ~ %s %s; "
+	    "%llu of %llu record pairs compared)\n", c->decision, c->weight,
+	    c->probability, a->l->feed, a->l->key, b->l->feed, b->l->key,
+	    (unsigned long long)c->compared, (unsigned long long)pairs);
+}
+
 static void
 print_pairs(const struct eval *ev, const char *title,
-    const struct metrics_pair *p, size_t np, size_t total, uint64_t pairs)
+    const struct metrics_pair *p, size_t np, size_t total, uint64_t pairs,
+    const struct eval_cmp *cmp)
 {
 	printf("\n%s: %zu (record pairs: %llu)", title, total,
 	    (unsigned long long)pairs);
@@ -521,7 +754,18 @@ print_pairs(const struct eval *ev, const char *title,
 		print_rec(&ev->recs[p[i].b]);
 		printf("\n     record pairs: %llu\n",
 		    (unsigned long long)p[i].pairs);
+		if (cmp != NULL)
+			print_cmp(ev, &cmp[i], p[i].pairs);
 	}
+}
+
+/* Blocking recall: true pairs among the candidates over true pairs. */
+static double
+eval_blocking_recall(const struct eval *ev)
+{
+	if (ev->m.true_pairs == 0)
+		return 1.0;
+	return (double)ev->true_compared / (double)ev->m.true_pairs;
 }
 
 static void
@@ -546,13 +790,20 @@ eval_print_text(const struct eval *ev)
 	printf("%-30s %.6f\n", "B-cubed precision:", m->bcubed_precision);
 	printf("%-30s %.6f\n", "B-cubed recall:", m->bcubed_recall);
 	printf("%-30s %.6f\n", "B-cubed F1:", m->bcubed_f1);
-	printf("%-30s %s\n", "blocking recall:", EVAL_BLOCKING_NOTE);
+	if (ev->has_pairs)
+		printf("%-30s %.6f (%llu of %llu true pairs were candidate "
+		    "pairs)\n", "blocking recall:", eval_blocking_recall(ev),
+		    (unsigned long long)ev->true_compared,
+		    (unsigned long long)m->true_pairs);
+	else
+		printf("%-30s %s\n", "blocking recall:", ev->scored ?
+		    EVAL_BLOCKING_NONE : EVAL_BLOCKING_NOTE);
 	print_pairs(ev, "false links (one person wrongly joined to another)",
 	    m->false_links, m->nfalse_links, m->false_links_total,
-	    m->false_pairs);
+	    m->false_pairs, ev->has_pairs ? ev->false_cmp : NULL);
 	print_pairs(ev, "missed links (part of a person in another resident)",
 	    m->missed_links, m->nmissed_links, m->missed_links_total,
-	    m->missed_pairs);
+	    m->missed_pairs, ev->has_pairs ? ev->missed_cmp : NULL);
 }
 
 static json_t *
@@ -579,16 +830,43 @@ json_rec(const struct eval_rec *r)
 	    r->t->person);
 }
 
+/*
+ * A reported pair's comparison: null for a run without scored pairs;
+ * else the record pairs compared and the strongest (null when blocking
+ * compared none).
+ */
 static json_t *
-json_pairs(const struct eval *ev, const struct metrics_pair *p, size_t np)
+json_cmp(const struct eval *ev, const struct eval_cmp *c)
+{
+	const struct eval_rec *a, *b;
+
+	if (c == NULL)
+		return json_null();
+	if (c->compared == 0)
+		return json_pack("{s:I, s:n}", "compared_pairs", (json_int_t)0,
+		    "strongest");
+	a = &ev->recs[c->a];
+	b = &ev->recs[c->b];
+	return json_pack("{s:I, s:{s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:f, "
+	    "s:f}}", "compared_pairs", (json_int_t)c->compared, "strongest",
+	    "a", "feed", a->l->feed, "source_key", a->l->key,
+	    "b", "feed", b->l->feed, "source_key", b->l->key,
+	    "decision", c->decision, "weight", c->weight,
+	    "probability", c->probability);
+}
+
+static json_t *
+json_pairs(const struct eval *ev, const struct metrics_pair *p, size_t np,
+    const struct eval_cmp *cmp)
 {
 	json_t *a = json_array();
 
 	for (size_t i = 0; i < np; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o, s:I}", "a",
+		json_array_append_new(a, json_pack("{s:o, s:o, s:I, s:o}", "a",
 		    json_rec(&ev->recs[p[i].a]), "b",
 		    json_rec(&ev->recs[p[i].b]), "record_pairs",
-		    (json_int_t)p[i].pairs));
+		    (json_int_t)p[i].pairs, "comparison", json_cmp(ev,
+		    cmp != NULL ? &cmp[i] : NULL)));
 	return a;
 }
 
@@ -601,7 +879,7 @@ eval_print_json(const struct eval *ev, struct err *e)
 
 	o = json_pack("{s:I, s:s, s:s, s:{s:I, s:o, s:o}, s:I, s:I,"
 	    " s:{s:f, s:f, s:f, s:I, s:I, s:I},"
-	    " s:{s:f, s:f, s:f}, s:n, s:s,"
+	    " s:{s:f, s:f, s:f}, s:o, s:s, s:o,"
 	    " s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
 	    "run_id", (json_int_t)ev->run_id,
 	    "schema", ev->schema,
@@ -618,14 +896,21 @@ eval_print_json(const struct eval *ev, struct err *e)
 	    "correct_pairs", (json_int_t)m->correct_pairs,
 	    "bcubed", "precision", m->bcubed_precision,
 	    "recall", m->bcubed_recall, "f1", m->bcubed_f1,
-	    "blocking_recall",
-	    "blocking_note", EVAL_BLOCKING_NOTE,
+	    "blocking_recall", ev->has_pairs ?
+	    json_real(eval_blocking_recall(ev)) : json_null(),
+	    "blocking_note", ev->has_pairs ? EVAL_BLOCKING_SCORED :
+	    ev->scored ? EVAL_BLOCKING_NONE : EVAL_BLOCKING_NOTE,
+	    "blocking", ev->has_pairs ? json_pack("{s:I, s:I}",
+	    "true_pairs", (json_int_t)m->true_pairs, "true_pairs_compared",
+	    (json_int_t)ev->true_compared) : json_null(),
 	    "false_links", "total", (json_int_t)m->false_links_total,
 	    "record_pairs", (json_int_t)m->false_pairs,
-	    "worst", json_pairs(ev, m->false_links, m->nfalse_links),
+	    "worst", json_pairs(ev, m->false_links, m->nfalse_links,
+	    ev->has_pairs ? ev->false_cmp : NULL),
 	    "missed_links", "total", (json_int_t)m->missed_links_total,
 	    "record_pairs", (json_int_t)m->missed_pairs,
-	    "worst", json_pairs(ev, m->missed_links, m->nmissed_links));
+	    "worst", json_pairs(ev, m->missed_links, m->nmissed_links,
+	    ev->has_pairs ? ev->missed_cmp : NULL));
 	if (o == NULL)
 		return err_set(e, ERR_SOFTWARE, "cannot build the JSON report");
 	if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
@@ -722,9 +1007,12 @@ cmd_eval(int argc, char **argv)
 		goto out;
 	if ((rc = eval_read_links(&ev, &e)) != 0)
 		goto out;
-	pgconn_exec(ev.conn, "COMMIT", NULL);
 	if ((rc = eval_score_all(&ev, &e)) != 0)
 		goto out;
+	/* The scored pairs need the scores (the reported pairs' cells). */
+	if (ev.has_pairs && (rc = eval_read_pairs(&ev, &e)) != 0)
+		goto out;
+	pgconn_exec(ev.conn, "COMMIT", NULL);
 	log_info("run %lld: %zu records evaluated, %zu in the run only, "
 	    "%zu in truth only", ev.run_id, ev.m.records, ev.run_only.total,
 	    ev.truth_only.total);
@@ -736,6 +1024,9 @@ cmd_eval(int argc, char **argv)
 		rc = err_set(&e, ERR_IO, "cannot write the report");
 out:
 	metrics_release(&ev.m);
+	free(ev.person);
+	free(ev.false_cmp);
+	free(ev.missed_cmp);
 	free(ev.recs);
 	free(ev.lrows);
 	PQclear(ev.links);

@@ -60,7 +60,10 @@ static const char lookup_usage[] =
     "matching; a spelling the source systems do not share finds no one).\n"
     "The database resolves the token to residents without showing any\n"
     "token (adviser.residents_by_token). Where a notice withheld a\n"
-    "resident's address, no address is shown.\n"
+    "resident's address, no address is shown. 'linked by' gives the rule\n"
+    "that joined each record to the resident and, for a link the\n"
+    "probabilistic matcher scored, its match probability\n"
+    "(\"scored, p=0.9987\"; link_probability in JSON).\n"
     "Exit status: 0 found; 1 no resident found; 64 usage, or an invalid\n"
     "NINO, name or date; 69 database unavailable or access refused;\n"
     "78 bad configuration, or a key file that is unsafe, unreadable or not\n"
@@ -341,6 +344,31 @@ lookup_rule_text(const struct lookup *lk, const char *rule, char *out,
 }
 
 /*
+ * How a record joined its resident: the rule as lookup_rule_text gives
+ * it and, for a scored link, its match probability 'p' (text, or NULL):
+ * "scored, p=0.9987" ("p>0.9999" when it would print as 1.0000).
+ */
+static const char *
+lookup_link_text(const struct lookup *lk, const char *rule, const char *p,
+    char *out, size_t cap)
+{
+	char buf[96];
+	const char *base = lookup_rule_text(lk, rule, buf, sizeof(buf));
+	double v;
+
+	if (p == NULL) {
+		snprintf(out, cap, "%s", base);
+		return out;
+	}
+	v = strtod(p, NULL);
+	if (v >= 0.99995)
+		snprintf(out, cap, "%s, p>0.9999", base);
+	else
+		snprintf(out, cap, "%s, p=%.4f", base, v);
+	return out;
+}
+
+/*
  * Find the residents: one row each, in id order, the last column the id
  * as text. Returns NULL with ERR_DB in 'e' on failure.
  */
@@ -460,22 +488,32 @@ lookup_resident_load(struct lookup *lk, const char *id,
 	    1, p, e);
 	if (rs->sum == NULL)
 		return ERR_DB;
+	/* A scored link's probability: adviser.resident_links (006_*.sql). */
 	rs->mor = lookup_query(lk, "reading adviser.moratorium",
-	    "SELECT ref, kind, status, state, registered, start_date,"
-	    " end_date, cancelled_from, address_withheld, link_rule,"
-	    " low_confidence, matched"
-	    " FROM adviser.moratorium WHERE resident_id = $1"
-	    " ORDER BY start_date DESC, ref", 1, p, e);
+	    "SELECT m.ref, m.kind, m.status, m.state, m.registered,"
+	    " m.start_date, m.end_date, m.cancelled_from, m.address_withheld,"
+	    " m.link_rule, m.low_confidence, m.matched,"
+	    " l.probability AS link_probability"
+	    " FROM adviser.moratorium m"
+	    " LEFT JOIN adviser.resident_links($1) l"
+	    "  ON l.feed = 'breathing_space' AND l.source_key = m.ref"
+	    " WHERE m.resident_id = $1"
+	    " ORDER BY m.start_date DESC, m.ref", 1, p, e);
 	if (rs->mor == NULL)
 		return ERR_DB;
 	rs->debts = lookup_query(lk, "reading adviser.debt_line",
-	    "SELECT service, source_ref, source_key, creditor_ref,"
-	    " financial_year, balance, recovery_stage, severity, priority,"
-	    " origin_date, ongoing_weekly, bs_status, bs_reason,"
-	    " moratorium_ref, protected_from, hold, link_rule"
-	    " FROM adviser.debt_line WHERE resident_id = $1"
-	    " ORDER BY priority DESC, service, financial_year DESC NULLS LAST,"
-	    " source_ref, line", 1, p, e);
+	    "SELECT d.service, d.source_ref, d.source_key, d.creditor_ref,"
+	    " d.financial_year, d.balance, d.recovery_stage, d.severity,"
+	    " d.priority, d.origin_date, d.ongoing_weekly, d.bs_status,"
+	    " d.bs_reason, d.moratorium_ref, d.protected_from, d.hold,"
+	    " d.link_rule, l.probability AS link_probability"
+	    " FROM adviser.debt_line d"
+	    " LEFT JOIN adviser.resident_links($1) l"
+	    "  ON l.feed = d.service AND l.source_key = d.source_key"
+	    " WHERE d.resident_id = $1"
+	    " ORDER BY d.priority DESC, d.service,"
+	    " d.financial_year DESC NULLS LAST, d.source_ref, d.line",
+	    1, p, e);
 	if (rs->debts == NULL)
 		return ERR_DB;
 	rs->contacts = lookup_query(lk, "reading adviser.contact",
@@ -560,7 +598,7 @@ lookup_print_resident(const struct lookup *lk,
 {
 	const PGresult *s = rs->sum;
 	struct table t;
-	char m1[40], m2[40], m3[40], buf[512], buf2[512], fy[16], rule[96];
+	char m1[40], m2[40], m3[40], buf[512], buf2[512], fy[16], rule[128];
 	const char *stale;
 
 	fprintf(fp, "resident %s\n", rs->id);
@@ -666,7 +704,10 @@ lookup_print_resident(const struct lookup *lk,
 			const char *cells[7];
 
 			snprintf(buf, sizeof(buf), "%s%s%s",
-			    col_or(m, r, "link_rule", "-"),
+			    col(m, r, "link_rule") == NULL ? "-" :
+			    lookup_link_text(lk, col(m, r, "link_rule"),
+			    col(m, r, "link_probability"), rule,
+			    sizeof(rule)),
 			    col_bool(m, r, "low_confidence")
 				? " (LOW confidence)" : "",
 			    col_bool(m, r, "matched") ? ""
@@ -728,8 +769,8 @@ lookup_print_resident(const struct lookup *lk,
 			cells[4] = col_or(d, r, "recovery_stage", "-");
 			cells[5] = col_bool(d, r, "priority") ? "yes" : "no";
 			cells[6] = buf;
-			cells[7] = lookup_rule_text(lk, col(d, r, "link_rule"),
-			    rule, sizeof(rule));
+			cells[7] = lookup_link_text(lk, col(d, r, "link_rule"),
+			    col(d, r, "link_probability"), rule, sizeof(rule));
 			table_row(&t, cells);
 		}
 		table_print(&t, fp, 4);

@@ -12,8 +12,11 @@
  * marked failed. Overlapping runs are refused twice over: a lock file on
  * the host and a PostgreSQL advisory lock; the second run exits
  * EX_TEMPFAIL naming the holder. The run's manifest (inputs with sizes,
- * SHA-256 and counts, rejects, matching figures, table digests) is stored
- * in svod.run and written as JSON beside the rejects.
+ * SHA-256 and counts, rejects, matching figures, the fitted model of the
+ * probabilistic matcher, table digests) is stored in svod.run and written
+ * as JSON beside the rejects. With matcher = probabilistic, every
+ * candidate pair the linker scored goes to run_<id>.match_pair, the
+ * auditor's evidence of why two records are (or are not) one resident.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -109,6 +112,8 @@ struct nightly {
 	char	 replay_schema[32];	/* replay: the scratch schema */
 	char	 replay_prev[64];	/* replay: the original's prev_schema */
 	uint64_t residents, links, new_ids, reviews;
+	uint64_t pairs;			/* rows of match_pair */
+	double	 t_pairs;		/* writing and COPYing them */
 	bool	 tty;			/* stderr is a terminal: progress */
 	uint64_t seen_records;
 };
@@ -423,10 +428,27 @@ nightly_tables(struct nightly *n, struct err *e)
 				return rc;
 		}
 	}
-	return q(n->conn, e, "CREATE TABLE %s.link (feed text NOT NULL, "
+	if ((rc = q(n->conn, e, "CREATE TABLE %s.link (feed text NOT NULL, "
 	    "source_key text NOT NULL, resident_id bigint NOT NULL, "
 	    "rule text NOT NULL, weight double precision, "
-	    "PRIMARY KEY (feed, source_key))", n->schema);
+	    "probability double precision, "
+	    "PRIMARY KEY (feed, source_key))", n->schema)) != 0)
+		return rc;
+	/*
+	 * Every run has the table, empty unless scored, so that the views
+	 * and svod eval need not ask. Its columns are those of the
+	 * placeholder auditor.match_pair in schemas/006_match_pair.sql (and
+	 * of the table svod.create_run_views makes for older runs): publish
+	 * refuses any other list. No primary key: the linker gives each
+	 * pair once, and a third index would cost the load more.
+	 */
+	return q(n->conn, e, "CREATE TABLE %s.match_pair (feed_a text NOT "
+	    "NULL, key_a text NOT NULL, feed_b text NOT NULL, key_b text NOT "
+	    "NULL, decision text NOT NULL CHECK (decision IN ('link', "
+	    "'review', 'cannot', 'none')), weight double precision NOT NULL, "
+	    "probability double precision NOT NULL, evidence jsonb, "
+	    "CHECK ((evidence IS NOT NULL) = (decision IN ('link', "
+	    "'review'))))", n->schema);
 }
 
 /* Indexes after the data: lookups by key and by resident. */
@@ -461,7 +483,11 @@ nightly_indexes(struct nightly *n, struct err *e)
 				return rc;
 	}
 	if ((rc = q(n->conn, e, "CREATE INDEX ON %s.link (resident_id)",
-	    n->schema)) != 0)
+	    n->schema)) != 0 ||
+	    (rc = q(n->conn, e, "CREATE INDEX ON %s.match_pair (feed_a, "
+	    "key_a)", n->schema)) != 0 ||
+	    (rc = q(n->conn, e, "CREATE INDEX ON %s.match_pair (feed_b, "
+	    "key_b)", n->schema)) != 0)
 		return rc;
 	/* Statistics for the new tables only, not the whole database. */
 	for (size_t f = 0; f < FEED_COUNT; f++) {
@@ -476,7 +502,11 @@ nightly_indexes(struct nightly *n, struct err *e)
 				return rc;
 		}
 	}
-	return q(n->conn, e, "ANALYZE %s.link", n->schema);
+	if ((rc = q(n->conn, e, "ANALYZE %s.link", n->schema)) != 0)
+		return rc;
+	/* Not evidence: its statistics help no plan and cost the most. */
+	return q(n->conn, e, "ANALYZE %s.match_pair (feed_a, key_a, feed_b, "
+	    "key_b, decision, weight, probability)", n->schema);
 }
 
 /*
@@ -714,6 +744,156 @@ nightly_review_pairs(struct nightly *n, struct cluster *c, struct err *e)
 }
 
 /*
+ * A bounded text buffer for one evidence object: appends past 'cap' are
+ * counted in 'len' but not written, so len >= cap means it did not fit.
+ */
+struct nightly_text {
+	char	*buf;
+	size_t	 cap;
+	size_t	 len;
+};
+
+static void nightly_text_add(struct nightly_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+nightly_text_add(struct nightly_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int got;
+
+	va_start(ap, fmt);
+	got = vsnprintf(t->len < t->cap ? t->buf + t->len : NULL,
+	    t->len < t->cap ? t->cap - t->len : 0, fmt, ap);
+	va_end(ap);
+	if (got > 0)
+		t->len += (size_t)got;
+}
+
+/* Append 's' as a JSON string, quoted and escaped. */
+static void
+nightly_text_json(struct nightly_text *t, const char *s)
+{
+	nightly_text_add(t, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			nightly_text_add(t, "\\%c", ch);
+		else if (ch < 0x20)
+			nightly_text_add(t, "\\u%04x", ch);
+		else
+			nightly_text_add(t, "%c", ch);
+	}
+	nightly_text_add(t, "\"");
+}
+
+/*
+ * The evidence of a scored pair as a JSON object into buf (cap bytes),
+ * one member per field of the model, in its order:
+ * {"<field>":{"level":"<level>","weight":<bits, 3 decimals>},...}.
+ * The weights are each field's part as model_weight gives it, before the
+ * term-frequency adjustment of exact names (the pair's weight includes
+ * it). Level names and numbers only. *lenp gets the length. Returns 0,
+ * or ERR_LIMIT if it does not fit.
+ */
+static int
+nightly_evidence(const struct model *md, uint64_t pattern, char *buf,
+    size_t cap, size_t *lenp, struct err *e)
+{
+	struct nightly_text t = { buf, cap, 0 };
+	double contrib[MODEL_FIELDS_MAX], w;
+
+	model_weight(md, pattern, NULL, contrib);
+	nightly_text_add(&t, "{");
+	for (size_t f = 0; f < md->nfields; f++) {
+		if (f > 0)
+			nightly_text_add(&t, ",");
+		nightly_text_json(&t, md->fields[f].name);
+		nightly_text_add(&t, ":{\"level\":");
+		nightly_text_json(&t, model_level_name(md, f,
+		    model_pattern_level(pattern, f)));
+		/* Rounded, and never "-0.000". */
+		w = round(contrib[f] * 1000.0) / 1000.0;
+		nightly_text_add(&t, ",\"weight\":%.3f}", w == 0 ? 0.0 : w);
+	}
+	nightly_text_add(&t, "}");
+	if (t.len >= cap)
+		return err_set(e, ERR_LIMIT, "evidence of a scored pair "
+		    "longer than %zu bytes", cap);
+	*lenp = t.len;
+	return 0;
+}
+
+/*
+ * matcher = probabilistic: every candidate pair the linker compared into
+ * run_<id>.match_pair (feed_a, key_a, feed_b, key_b, decision, weight,
+ * probability, evidence), a being the lower record position: decision
+ * 'link', 'review', 'cannot' or 'none'; evidence (nightly_evidence) for
+ * links and review pairs only, NULL otherwise, which keeps the load of a
+ * large night cheap. Source references and scores: no token, no
+ * personal data. Written to a file in the private directory, then one
+ * COPY, reconciled.
+ */
+static int
+nightly_pairs(struct nightly *n, const struct cluster *c, struct err *e)
+{
+	char path[PATH_MAX + 96], qual[64], ev[4096];
+	double t0 = nightly_now();
+	uint64_t rows;
+	size_t evlen = 0;
+	FILE *fp;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/match_pair.tsv", n->tmpdir);
+	if ((fp = fopen(path, "w")) == NULL)
+		return err_set(e, ERR_IO, "cannot create '%s': %s", path,
+		    strerror(errno));
+	for (size_t i = 0; i < n->lr.ncandidates && rc == 0; i++) {
+		const struct linker_candidate *p = &n->lr.candidates[i];
+		const char *ka = cluster_key(c, p->a), *kb = cluster_key(c,
+		    p->b);
+
+		fprintf(fp, "%s\t", feed_get((enum feed_id)cluster_feed(c,
+		    p->a))->name);
+		pgcopy_text(fp, ka, strlen(ka));
+		fprintf(fp, "\t%s\t", feed_get((enum feed_id)cluster_feed(c,
+		    p->b))->name);
+		pgcopy_text(fp, kb, strlen(kb));
+		fprintf(fp, "\t%s\t%.6f\t%.17g\t",
+		    linker_decision_name(p->decision), p->weight,
+		    p->probability);
+		if (p->decision == LINKER_LINK ||
+		    p->decision == LINKER_REVIEW) {
+			if ((rc = nightly_evidence(&n->lr.model, p->pattern,
+			    ev, sizeof(ev), &evlen, e)) != 0)
+				break;
+			pgcopy_text(fp, ev, evlen);
+		} else
+			fputs("\\N", fp);
+		fputc('\n', fp);
+	}
+	if (ferror(fp) && rc == 0)
+		rc = err_set(e, ERR_IO, "cannot write '%s'", path);
+	if (fclose(fp) != 0 && rc == 0)
+		rc = err_set(e, ERR_IO, "cannot write '%s'", path);
+	if (rc != 0)
+		return rc;
+	snprintf(qual, sizeof(qual), "%s.match_pair", n->schema);
+	if ((rc = pgcopy_file(n->conn, qual, path, &rows, e)) != 0)
+		return rc;
+	if (rows != n->lr.ncandidates)
+		return err_set(e, ERR_SOFTWARE, "reconciliation failed for "
+		    "%s: %zu scored pairs, COPY loaded %llu", qual,
+		    n->lr.ncandidates, (unsigned long long)rows);
+	n->pairs = rows;
+	n->t_pairs = nightly_now() - t0;
+	log_info("run %lld: %llu scored pairs loaded in %.3f s", n->run_id,
+	    (unsigned long long)rows, n->t_pairs);
+	return 0;
+}
+
+/*
  * Link the records into residents, give them stable ids, write the link
  * file and record new residents and history. Inside the run transaction.
  */
@@ -772,10 +952,12 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 		    feed_get((enum feed_id)cluster_feed(c, i))->name,
 		    cluster_key(c, i),
 		    (unsigned long long)cluster_resident(c, i), rule);
+		/* A scored link's weight and its probability. */
 		if (isnan(w))
-			fputs("\\N\n", fp);
+			fputs("\\N\t\\N\n", fp);
 		else
-			fprintf(fp, "%.6f\n", w);
+			fprintf(fp, "%.6f\t%.17g\n", w,
+			    model_probability(w, n->lr.model.lambda));
 	}
 	if (fclose(fp) != 0) {
 		fp = NULL;
@@ -799,6 +981,8 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	n->links = rows;
 	n->residents = cluster_count(c);
 	n->new_ids = next_id - first_new;
+	if (n->scored && (rc = nightly_pairs(n, c, e)) != 0)
+		goto out;
 	/* A replay writes nothing outside its scratch schema. */
 	if (n->replay)
 		goto out;
@@ -1252,11 +1436,13 @@ nightly_summary(const struct nightly *n, const struct cluster_stats *cs)
 	if (n->scored)
 		printf("probabilistic: %llu candidate pairs, %.0f comparisons/s, "
 		    "lambda %.5f; %zu links (%zu joined), %zu to review, %zu "
-		    "that may not join (%zu merges refused by them)\n",
+		    "that may not join (%zu merges refused by them); %llu "
+		    "scored pairs loaded in %.3f s\n",
 		    (unsigned long long)n->lr.stats.candidate_pairs,
 		    n->lr.stats.comparisons_per_second, n->lr.stats.lambda,
 		    n->lr.nlinks, cs->scored_links, n->lr.nreview,
-		    n->lr.ncannot, cs->refused_cannot);
+		    n->lr.ncannot, cs->refused_cannot,
+		    (unsigned long long)n->pairs, n->t_pairs);
 }
 
 /* The digests of the run's tables and views, for the manifest. */
@@ -1290,7 +1476,38 @@ nightly_digests(struct nightly *n, json_t *out, struct err *e)
 			    "sha256", sha, "rows", (json_int_t)rows));
 		}
 	}
+	/* The scored pairs (empty for the deterministic matcher). */
+	snprintf(rel, sizeof(rel), "%s.match_pair", n->schema);
+	if ((rc = nightly_digest(n->conn, rel, sha, &rows, e)) != 0)
+		return rc;
+	json_object_set_new(out, "match_pair", json_pack("{s:s,s:I}",
+	    "sha256", sha, "rows", (json_int_t)rows));
 	return 0;
+}
+
+/*
+ * The fitted model for the manifest: lambda, and per field (by name)
+ * its levels in order, each with m, u and weight (log2 m/u, bits). The
+ * missing level has none (it weighs 0) and is left out.
+ */
+static json_t *
+nightly_model_json(const struct model *md)
+{
+	json_t *fields = json_object(), *levels;
+
+	for (size_t f = 0; f < md->nfields; f++) {
+		levels = json_array();
+		for (int l = 0; l < md->fields[f].nlevels; l++) {
+			if (l == md->fields[f].missing)
+				continue;
+			json_array_append_new(levels, json_pack("{s:s,s:f,s:f,"
+			    "s:f}", "level", model_level_name(md, f, l), "m",
+			    md->m[f][l], "u", md->u[f][l], "weight",
+			    md->w[f][l]));
+		}
+		json_object_set_new(fields, md->fields[f].name, levels);
+	}
+	return json_pack("{s:f,s:o}", "lambda", md->lambda, "fields", fields);
 }
 
 static int
@@ -1449,7 +1666,7 @@ nightly_run(struct nightly *n, struct err *e)
 	    "merges", (json_int_t)cs.merges, "splits", (json_int_t)cs.splits));
 	if (n->scored)
 		json_object_set_new(m, "scoring", json_pack("{s:s,s:I,s:I,s:I,"
-		    "s:I,s:I,s:f,s:f,s:f}", "matcher", "probabilistic",
+		    "s:I,s:I,s:f,s:f,s:f,s:I}", "matcher", "probabilistic",
 		    "candidate_pairs",
 		    (json_int_t)n->lr.stats.candidate_pairs, "links",
 		    (json_int_t)n->lr.nlinks, "review",
@@ -1458,7 +1675,11 @@ nightly_run(struct nightly *n, struct err *e)
 		    (json_int_t)n->lr.stats.em_iterations, "lambda",
 		    n->lr.stats.lambda, "match_probability",
 		    n->cfg->match_pct / 100.0, "review_probability",
-		    n->cfg->review_pct / 100.0));
+		    n->cfg->review_pct / 100.0, "match_pairs",
+		    (json_int_t)n->pairs));
+	if (n->scored)
+		json_object_set_new(m, "model",
+		    nightly_model_json(&n->lr.model));
 	if ((rc = nightly_manifest(n, m, e)) != 0 ||
 	    (rc = q(n->conn, e, "COMMIT")) != 0)
 		goto out;
@@ -1503,6 +1724,8 @@ nightly_release(struct nightly *n, int rc)
 					    (enum feed_id)f,
 					    (enum runfiles_kind)k));
 		snprintf(lp, sizeof(lp), "%s/link.tsv", n->tmpdir);
+		unlink(lp);
+		snprintf(lp, sizeof(lp), "%s/match_pair.tsv", n->tmpdir);
 		unlink(lp);
 		rmdir(n->tmpdir);
 	}

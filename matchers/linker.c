@@ -11,6 +11,7 @@
  */
 #include "matchers/linker.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,25 @@ linker_result_free(struct linker_result *r)
 	free(r->links);
 	free(r->review);
 	free(r->cannot);
+	free(r->candidates);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *
+linker_decision_name(int decision)
+{
+	switch (decision) {
+	case LINKER_NONE:
+		return "none";
+	case LINKER_LINK:
+		return "link";
+	case LINKER_REVIEW:
+		return "review";
+	case LINKER_CANNOT:
+		return "cannot";
+	default:
+		return "?";
+	}
 }
 
 static double
@@ -706,6 +725,26 @@ is_cannot(const struct linker_result *r, uint32_t a, uint32_t b)
 	    sizeof(k), pair_cmp) != NULL;
 }
 
+/* The candidate (a, b) in the sorted out->candidates; it must be there. */
+static struct linker_candidate *
+candidate_of(struct linker_result *out, uint32_t a, uint32_t b)
+{
+	size_t lo = 0, hi = out->ncandidates, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (out->candidates[mid].a < a ||
+		    (out->candidates[mid].a == a &&
+		    out->candidates[mid].b < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	assert(lo < out->ncandidates && out->candidates[lo].a == a &&
+	    out->candidates[lo].b == b);
+	return &out->candidates[lo];
+}
+
 /*
  * Ambiguity: when two of a record's links go to two records that are a
  * cannot-link pair (two different people: a father and son of one name
@@ -779,6 +818,8 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 		out->review = push(out->review, &out->nreview, capr,
 		    sizeof(*out->review));
 		out->review[out->nreview - 1] = out->links[i];
+		candidate_of(out, out->links[i].a, out->links[i].b)->decision =
+		    LINKER_REVIEW;
 		moved++;
 	}
 	out->nlinks = kept;
@@ -840,6 +881,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 	out->links = xmalloc(1);
 	out->review = xmalloc(1);
 	out->cannot = xmalloc(1);
+	out->candidates = xmalloc(1);
 	if (n < 2)
 		goto done;
 
@@ -908,6 +950,10 @@ linker_run(const struct compare_rec *recs, size_t n,
 	tf.nrecords = n;
 	th.review = o.review_probability;
 	th.match = o.match_probability;
+	free(out->candidates);
+	out->candidates = xreallocarray(NULL, np ? np : 1,
+	    sizeof(*out->candidates));
+	out->ncandidates = np;
 	for (i = 0; i < np; i++) {
 		pat = patt[i];
 		ra = &recs[blockkey_pair_a(pairs[i])];
@@ -925,6 +971,9 @@ linker_run(const struct compare_rec *recs, size_t n,
 			w = fullname_weight(&out->model, w, contrib,
 			    tf_count(tfn, ntfn, fullname_key(ra)), n);
 		p = model_probability(w, out->model.lambda);
+		out->candidates[i] = (struct linker_candidate){
+		    blockkey_pair_a(pairs[i]), blockkey_pair_b(pairs[i]), pat,
+		    w, p, LINKER_NONE };
 		nino = model_pattern_level(pat, MODEL_F_NINO) ==
 		    MODEL_ID_DISAGREE;
 		nhs = model_pattern_level(pat, MODEL_F_NHS) ==
@@ -952,6 +1001,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 			if ((nino || nhs || dob || fname || distinct) &&
 			    p >= th.review)
 				st->id_overrides++;
+			out->candidates[i].decision = LINKER_CANNOT;
 			continue;
 		}
 		cls = model_classify(p, &th);
@@ -966,6 +1016,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 			out->links[out->nlinks - 1] = (struct linker_link){
 			    blockkey_pair_a(pairs[i]),
 			    blockkey_pair_b(pairs[i]), pat, w, p };
+			out->candidates[i].decision = LINKER_LINK;
 			break;
 		case MODEL_REVIEW:
 			out->review = push(out->review, &out->nreview, &capr,
@@ -973,6 +1024,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 			out->review[out->nreview - 1] = (struct linker_link){
 			    blockkey_pair_a(pairs[i]),
 			    blockkey_pair_b(pairs[i]), pat, w, p };
+			out->candidates[i].decision = LINKER_REVIEW;
 			break;
 		default:
 			break;

@@ -56,6 +56,10 @@
  * their contents), so a shuffled input gives the same pairs by record
  * identity (map positions through recs[a].index), the same weights and
  * the same model. A pair is in at most one of the three arrays.
+ * 'candidates' holds every candidate pair, sorted by (a, b), each with
+ * its decision: it is the union of the three arrays and the pairs that
+ * scored below review_probability (for the auditor's table of scored
+ * pairs, run_<id>.match_pair).
  *
  * Typical use:
  *
@@ -140,6 +144,28 @@ struct linker_pair {
 	uint32_t a, b;		/* positions, a < b */
 };
 
+/* What became of a candidate pair. */
+enum linker_decision {
+	LINKER_NONE = 0,	/* in no array: below review_probability */
+	LINKER_LINK = 1,	/* in result->links */
+	LINKER_REVIEW = 2,	/* in result->review */
+	LINKER_CANNOT = 3	/* in result->cannot */
+};
+
+/*
+ * A candidate pair as blocking gave it, compared and scored, whatever
+ * became of it. A cannot-link pair is scored too: its weight and
+ * probability are what the model said before the identifiers or the
+ * weight floor ruled it out.
+ */
+struct linker_candidate {
+	uint32_t a, b;		/* positions, a < b */
+	uint64_t pattern;	/* as in struct linker_link */
+	double	 weight;	/* bits, term frequencies included */
+	double	 probability;	/* of a match */
+	int	 decision;	/* enum linker_decision */
+};
+
 /* Figures of a run. */
 struct linker_stats {
 	uint64_t records;
@@ -194,6 +220,9 @@ struct linker_result {
 	size_t	 nreview;
 	struct linker_pair *cannot;	/* decisive against a match */
 	size_t	 ncannot;
+	/* Every candidate pair (stats.candidate_pairs of them). */
+	struct linker_candidate *candidates;
+	size_t	 ncandidates;
 	struct model model;		/* the fitted model */
 	struct linker_stats stats;
 };
@@ -234,5 +263,10 @@ void	 linker_result_free(struct linker_result *r);
 int	 linker_run(const struct compare_rec *recs, size_t n,
 	    const struct linker_opts *opts, struct linker_result *out,
 	    struct err *e);
+
+/* Queries */
+
+/* "link", "review", "cannot" or "none"; "?" when out of range. */
+const char *linker_decision_name(int decision);
 
 #endif

@@ -155,8 +155,10 @@ ok $? "no --config: exit 64"
 [ $? -eq 64 ]
 ok $? "a bad --worst: exit 64"
 "$svod" eval --help >"$tmp/out" 2>&1
-[ $? -eq 0 ] && grep -q 'Blocking recall: not applicable' "$tmp/out"
-ok $? "--help says blocking recall is not applicable"
+[ $? -eq 0 ] && grep -q 'run, blocking recall: not applicable' "$tmp/out" &&
+    grep -q '^Blocking recall, for a run of the probabilistic matcher' \
+    "$tmp/out"
+ok $? "--help explains blocking recall, not applicable to a deterministic run"
 
 sed "s|^database = .*|database = host=$tmp/nowhere dbname=svod user=postgres connect_timeout=2|" \
     "$tmp/svod.ini" >"$tmp/down.ini"

@@ -55,6 +55,8 @@ rid=$(sql "SELECT resident_id FROM auditor.link
     ORDER BY resident_id LIMIT 1")
 [ -n "$rid" ] && grep -q "^resident $rid\$" "$tmp/out"
 ok $? "--ref: the account's residents from the link table are shown"
+grep -q 'linked by' "$tmp/out" && ! grep -q ', p[=>]0\.' "$tmp/out"
+ok $? "--ref: a deterministic night shows rules and no match probability"
 
 tref=$(grep -v '"' "$fx/rent.csv" | sed -n 2p | cut -d, -f1)
 lookup --ref "$(echo "$tref" | tr 'A-Z' 'a-z')"

@@ -602,6 +602,67 @@ test_population(void **state)
 	assert_null(r.links);
 }
 
+/*
+ * Every candidate pair comes back, sorted, each with the decision that
+ * the three arrays give it, and a score that matches theirs.
+ */
+static void
+test_candidates(void **state)
+{
+	struct fixture *f = *state;
+	struct linker_result r;
+	const struct linker_candidate *c;
+	const struct linker_link *l;
+	size_t k, count[4] = { 0, 0, 0, 0 };
+
+	run(f->pop.recs, f->pop.n, NULL, &r);
+	assert_int_equal(r.ncandidates, r.stats.candidate_pairs);
+	assert_true(r.ncandidates > r.nlinks + r.nreview + r.ncannot);
+	for (k = 0; k < r.ncandidates; k++) {
+		c = &r.candidates[k];
+		assert_true(c->a < c->b);
+		assert_true(k == 0 || r.candidates[k - 1].a < c->a ||
+		    (r.candidates[k - 1].a == c->a &&
+		    r.candidates[k - 1].b < c->b));
+		assert_true(c->decision >= LINKER_NONE &&
+		    c->decision <= LINKER_CANNOT);
+		count[c->decision]++;
+		assert_true(isfinite(c->weight));
+		assert_true(c->probability ==
+		    model_probability(c->weight, r.model.lambda));
+		l = find_link(r.links, r.nlinks, c->a, c->b);
+		assert_int_equal(l != NULL, c->decision == LINKER_LINK);
+		if (l == NULL)
+			l = find_link(r.review, r.nreview, c->a, c->b);
+		else
+			assert_null(find_link(r.review, r.nreview, c->a,
+			    c->b));
+		assert_int_equal(l != NULL, c->decision == LINKER_LINK ||
+		    c->decision == LINKER_REVIEW);
+		if (l != NULL) {
+			assert_true(l->weight == c->weight);
+			assert_true(l->probability == c->probability);
+			assert_true(l->pattern == c->pattern);
+		}
+		assert_int_equal(in_cannot(&r, c->a, c->b),
+		    c->decision == LINKER_CANNOT);
+		/* Below review: never a link or review pair. */
+		if (c->decision == LINKER_NONE)
+			assert_true(c->probability < LINKER_REVIEW_P);
+	}
+	assert_int_equal(count[LINKER_LINK], r.nlinks);
+	assert_int_equal(count[LINKER_REVIEW], r.nreview);
+	assert_int_equal(count[LINKER_CANNOT], r.ncannot);
+	assert_string_equal(linker_decision_name(LINKER_NONE), "none");
+	assert_string_equal(linker_decision_name(LINKER_LINK), "link");
+	assert_string_equal(linker_decision_name(LINKER_REVIEW), "review");
+	assert_string_equal(linker_decision_name(LINKER_CANNOT), "cannot");
+	assert_string_equal(linker_decision_name(7), "?");
+	linker_result_free(&r);
+	assert_null(r.candidates);
+	assert_int_equal(r.ncandidates, 0);
+}
+
 /* The same records twice give the same bits. */
 static void
 test_deterministic(void **state)
@@ -620,6 +681,15 @@ test_deterministic(void **state)
 	    r1.nreview * sizeof(*r1.review));
 	assert_memory_equal(r1.cannot, r2.cannot,
 	    r1.ncannot * sizeof(*r1.cannot));
+	assert_int_equal(r1.ncandidates, r2.ncandidates);
+	for (size_t k = 0; k < r1.ncandidates; k++) {
+		assert_int_equal(r1.candidates[k].a, r2.candidates[k].a);
+		assert_int_equal(r1.candidates[k].b, r2.candidates[k].b);
+		assert_true(r1.candidates[k].weight ==
+		    r2.candidates[k].weight);
+		assert_int_equal(r1.candidates[k].decision,
+		    r2.candidates[k].decision);
+	}
 	assert_true(r1.model.lambda == r2.model.lambda);
 	linker_result_free(&r1);
 	linker_result_free(&r2);
@@ -759,6 +829,8 @@ test_edges(void **state)
 	run(f->pop.recs, 0, NULL, &r);
 	assert_int_equal(r.nlinks + r.nreview + r.ncannot, 0);
 	assert_non_null(r.links);
+	assert_non_null(r.candidates);
+	assert_int_equal(r.ncandidates, 0);
 	linker_result_free(&r);
 	run(f->pop.recs, 1, NULL, &r);
 	assert_int_equal(r.stats.candidate_pairs, 0);
@@ -777,6 +849,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_population),
+		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_shuffle),
 		cmocka_unit_test(test_edges),
