@@ -694,11 +694,13 @@ nightly_score(struct nightly *n, struct cluster *c, struct err *e)
 			return rc;
 	log_info("run %lld: scored %llu candidate pairs (%.0f comparisons/s), "
 	    "%zu links, %zu to review (%llu without a discriminating "
-	    "agreement, %llu ambiguous), %zu that may not join", n->run_id,
+	    "agreement, %llu ambiguous), %llu agreeing on names alone (not "
+	    "queued), %zu that may not join", n->run_id,
 	    (unsigned long long)n->lr.stats.candidate_pairs,
 	    n->lr.stats.comparisons_per_second, n->lr.nlinks, n->lr.nreview,
 	    (unsigned long long)n->lr.stats.weak_links,
-	    (unsigned long long)n->lr.stats.ambiguous_links, n->lr.ncannot);
+	    (unsigned long long)n->lr.stats.ambiguous_links,
+	    (unsigned long long)n->lr.stats.names_only, n->lr.ncannot);
 	return 0;
 }
 

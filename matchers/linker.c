@@ -573,6 +573,28 @@ fullname_weight(const struct model *md, double w, const double *contrib,
 	return joint < names ? w - names + joint : w;
 }
 
+/*
+ * The pair agrees on nothing but names: no identifier, no date of birth
+ * (exact, swapped or a digit off), no UPRN, no postcode. A person asked
+ * to review it would see two names at two addresses and know no more
+ * than the model; in a borough of a million there are tens of thousands
+ * of such pairs (a namesake, or someone who moved with no date of birth
+ * on one record). Never a link, and not queued for review either.
+ */
+static bool
+names_only(uint64_t pat)
+{
+	int dob = model_pattern_level(pat, MODEL_F_DOB);
+	int pc = model_pattern_level(pat, MODEL_F_POSTCODE);
+
+	return model_pattern_level(pat, MODEL_F_NINO) != MODEL_ID_AGREE &&
+	    model_pattern_level(pat, MODEL_F_NHS) != MODEL_ID_AGREE &&
+	    model_pattern_level(pat, MODEL_F_UPRN) != MODEL_ID_AGREE &&
+	    dob != MODEL_DOB_EXACT && dob != MODEL_DOB_SWAPPED &&
+	    dob != MODEL_DOB_ONE_DIGIT && pc != MODEL_PC_PREMISES &&
+	    pc != MODEL_PC_FULL && pc != MODEL_PC_OTHER;
+}
+
 /* One dwelling: the UPRN, or the postcode and premises, agree. */
 static bool
 dwelling(uint64_t pat)
@@ -1005,7 +1027,10 @@ linker_run(const struct compare_rec *recs, size_t n,
 			continue;
 		}
 		cls = model_classify(p, &th);
-		if (cls == MODEL_MATCH && !discriminates(pat)) {
+		if (cls != MODEL_NONMATCH && names_only(pat)) {
+			cls = MODEL_NONMATCH;
+			st->names_only++;
+		} else if (cls == MODEL_MATCH && !discriminates(pat)) {
 			cls = MODEL_REVIEW;
 			st->weak_links++;
 		}

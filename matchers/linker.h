@@ -40,7 +40,9 @@
  * exact, swapped or one digit off, an identifier, the UPRN or the full
  * postcode as well), and its forename must not disagree outright unless
  * the NINO stem or NHS number agrees (twins); otherwise it goes to review
- * (stats.weak_links).
+ * (stats.weak_links). A pair that agrees on names alone (no identifier,
+ * date of birth, UPRN or postcode) is never queued for review: nobody
+ * could decide it from what the records hold (stats.names_only).
  * Ambiguity: when a record's links within LINKER_AMBIGUITY_BITS of its
  * best go to two records that are a cannot-link pair, those links go to
  * review instead (stats.ambiguous_links).
@@ -198,6 +200,8 @@ struct linker_stats {
 	uint64_t links, review, cannot;
 	/* Links sent to review: no agreeing discriminating field; rivals. */
 	uint64_t weak_links, ambiguous_links;
+	/* Pairs at or above review agreeing on names alone: not queued. */
+	uint64_t names_only;
 	/*
 	 * Cannot-links by reason (a pair may have several): NINO stems or
 	 * NHS numbers differ; dates of birth disagree (not a typo, swap or

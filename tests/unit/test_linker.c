@@ -613,7 +613,7 @@ test_candidates(void **state)
 	struct linker_result r;
 	const struct linker_candidate *c;
 	const struct linker_link *l;
-	size_t k, count[4] = { 0, 0, 0, 0 };
+	size_t k, names = 0, count[4] = { 0, 0, 0, 0 };
 
 	run(f->pop.recs, f->pop.n, NULL, &r);
 	assert_int_equal(r.ncandidates, r.stats.candidate_pairs);
@@ -646,10 +646,28 @@ test_candidates(void **state)
 		}
 		assert_int_equal(in_cannot(&r, c->a, c->b),
 		    c->decision == LINKER_CANNOT);
-		/* Below review: never a link or review pair. */
-		if (c->decision == LINKER_NONE)
-			assert_true(c->probability < LINKER_REVIEW_P);
+		/*
+		 * Neither link nor review: below review, or agreeing on
+		 * names alone (no identifier, date of birth, UPRN or
+		 * postcode agrees).
+		 */
+		if (c->decision == LINKER_NONE &&
+		    c->probability >= LINKER_REVIEW_P) {
+			int dob = model_pattern_level(c->pattern, MODEL_F_DOB);
+			int pc = model_pattern_level(c->pattern,
+			    MODEL_F_POSTCODE);
+
+			names++;
+			assert_true(dob == MODEL_DOB_MISSING ||
+			    dob == MODEL_DOB_YEAR_NEAR);
+			assert_true(pc == MODEL_PC_MISSING ||
+			    pc >= MODEL_PC_SECTOR);
+			assert_int_not_equal(model_pattern_level(c->pattern,
+			    MODEL_F_UPRN), MODEL_ID_AGREE);
+		}
 	}
+	assert_true(names > 0);
+	assert_int_equal(names, r.stats.names_only);
 	assert_int_equal(count[LINKER_LINK], r.nlinks);
 	assert_int_equal(count[LINKER_REVIEW], r.nreview);
 	assert_int_equal(count[LINKER_CANNOT], r.ncannot);
