@@ -5,7 +5,7 @@ PKGS     := libxml-2.0 libpq libcrypto libxxhash inih libutf8proc jansson
 DEBS     := build-essential pkg-config clang libcsv-dev libxml2-dev \
             libxml2-utils libpq-dev libssl-dev libxxhash-dev libcmocka-dev \
             libinih-dev libutf8proc-dev libjansson-dev postgresql \
-            postgresql-15-pgtap hyperfine valgrind time
+            postgresql-15-pgtap hyperfine valgrind time python3
 BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g

@@ -68,6 +68,12 @@ static const char eval_usage[] =
     "run, blocking recall: not applicable. That matcher has no blocking\n"
     "stage (records link on equal keyed tokens only), so every pair is,\n"
     "in effect, compared; the line says so.\n"
+    "Evidence ceiling: the share of true pairs whose records share more\n"
+    "than names, directly or through the same person's other records: a\n"
+    "keyed token of the NINO stem, NHS number, date of birth, UPRN or\n"
+    "postcode. The rest (a move with no date of birth on one record, say)\n"
+    "look just like two namesakes; a matcher that never links on names\n"
+    "alone cannot find them, so its recall stays near or below this.\n"
     "Exit status: 0 scored; 64 usage; 65 a malformed truth file, or no\n"
     "record in both; 66 the truth file, the run or its schema is missing;\n"
     "69 database unavailable or access refused; 78 bad configuration.\n";
@@ -147,6 +153,13 @@ struct eval {
 	uint64_t true_compared;	/* true pairs among the candidate pairs */
 	/* [nfalse_links], [nmissed_links] of m, when has_pairs. */
 	struct eval_cmp *false_cmp, *missed_cmp;
+	/*
+	 * True pairs that evidence beyond the names can reach: the two
+	 * records, or a chain of one person's records between them, share
+	 * a keyed token of an identifier, the date of birth, the UPRN or
+	 * the postcode (eval_evidence).
+	 */
+	uint64_t evidence_pairs;
 };
 
 /* Truth file */
@@ -548,6 +561,137 @@ eval_find_rec(const struct eval *ev, const char *feed, const char *key)
 	return -1;
 }
 
+/* Evidence beyond the names */
+
+/* The tokens that tell one person's records apart from a namesake's. */
+static const char *const evidence_tokens[] = {
+	"tok_nino_stem", "tok_nhs_number", "tok_dob", "tok_uprn",
+	"tok_postcode"
+};
+#define EVIDENCE_NTOK (sizeof(evidence_tokens) / sizeof(evidence_tokens[0]))
+
+struct evid_ref {
+	uint64_t person;
+	size_t	 j;		/* index into ev->recs */
+};
+
+static int
+evid_cmp(const void *pa, const void *pb)
+{
+	const struct evid_ref *a = pa, *b = pb;
+
+	if (a->person != b->person)
+		return a->person < b->person ? -1 : 1;
+	return (a->j > b->j) - (a->j < b->j);
+}
+
+static size_t
+evid_find(size_t *parent, size_t x)
+{
+	while (parent[x] != x)
+		x = parent[x] = parent[parent[x]];
+	return x;
+}
+
+/*
+ * How many true pairs a matcher that never links on names alone could
+ * find at best: within each true person, records joined (directly or by
+ * a chain) when they share a token of the NINO stem, the NHS number, the
+ * date of birth, the UPRN or the postcode; the pairs inside those groups.
+ * The rest of the true pairs agree on names at most: a move with no date
+ * of birth on one record, say, which a namesake looks just like.
+ */
+static int
+eval_evidence(struct eval *ev, struct err *e)
+{
+	char *ident = PQescapeIdentifier(ev->conn, ev->schema,
+	    strlen(ev->schema));
+	const char **tok;
+	struct evid_ref *ref;
+	size_t *parent, lo, hi, a, b, t, j;
+	PGresult *res;
+	char *sql;
+	size_t len = 0, cap = 4096;
+	int rows;
+
+	if (ident == NULL)
+		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
+	sql = xmalloc(cap);
+	sql[0] = '\0';
+	for (size_t f = 0; f < FEED_COUNT; f++) {
+		/* The feed's name as a literal: feed names are ours. */
+		len += (size_t)snprintf(sql + len, cap - len, "%sSELECT '%s', "
+		    "source_key", f ? " UNION ALL " : "",
+		    feed_get((enum feed_id)f)->name);
+		for (t = 0; t < EVIDENCE_NTOK; t++)
+			len += (size_t)snprintf(sql + len, cap - len,
+			    ", %s::text", evidence_tokens[t]);
+		len += (size_t)snprintf(sql + len, cap - len, " FROM %s.%s",
+		    ident, feed_get((enum feed_id)f)->name);
+	}
+	PQfreemem(ident);
+	res = eval_query(ev, "reading the records' tokens", sql, 0, NULL, e);
+	free(sql);
+	if (res == NULL)
+		return ERR_DB;
+	rows = PQntuples(res);
+	tok = xcalloc(ev->nrecs * EVIDENCE_NTOK + 1, sizeof(*tok));
+	for (int r = 0; r < rows; r++) {
+		long k = eval_find_rec(ev, PQgetvalue(res, r, 0),
+		    PQgetvalue(res, r, 1));
+
+		if (k < 0)
+			continue;
+		for (t = 0; t < EVIDENCE_NTOK; t++)
+			if (!PQgetisnull(res, r, (int)t + 2))
+				tok[(size_t)k * EVIDENCE_NTOK + t] =
+				    PQgetvalue(res, r, (int)t + 2);
+	}
+	ref = xcalloc(ev->nrecs, sizeof(*ref));
+	parent = xcalloc(ev->nrecs, sizeof(*parent));
+	for (j = 0; j < ev->nrecs; j++) {
+		ref[j] = (struct evid_ref){ ev->person[j], j };
+		parent[j] = j;
+	}
+	qsort(ref, ev->nrecs, sizeof(*ref), evid_cmp);
+	ev->evidence_pairs = 0;
+	for (lo = 0; lo < ev->nrecs; lo = hi) {
+		for (hi = lo + 1; hi < ev->nrecs &&
+		    ref[hi].person == ref[lo].person; hi++)
+			;
+		for (a = lo; a < hi; a++)
+			for (b = a + 1; b < hi; b++)
+				for (t = 0; t < EVIDENCE_NTOK; t++) {
+					const char *x = tok[ref[a].j *
+					    EVIDENCE_NTOK + t];
+					const char *y = tok[ref[b].j *
+					    EVIDENCE_NTOK + t];
+
+					if (x != NULL && y != NULL &&
+					    strcmp(x, y) == 0) {
+						parent[evid_find(parent,
+						    ref[a].j)] = evid_find(
+						    parent, ref[b].j);
+						break;
+					}
+				}
+		/* Pairs inside each group: count each record's group. */
+		for (a = lo; a < hi; a++) {
+			size_t same = 0;
+
+			for (b = lo; b < a; b++)
+				same += evid_find(parent, ref[b].j) ==
+				    evid_find(parent, ref[a].j);
+			ev->evidence_pairs += same;
+		}
+	}
+	free(parent);
+	free(ref);
+	free(tok);
+	PQclear(res);
+	return 0;
+}
+
 /*
  * A cell of the contingency table: the records of one resident and one
  * person. A reported pair joins two cells.
@@ -768,6 +912,14 @@ eval_blocking_recall(const struct eval *ev)
 	return (double)ev->true_compared / (double)ev->m.true_pairs;
 }
 
+static double
+eval_evidence_ceiling(const struct eval *ev)
+{
+	if (ev->m.true_pairs == 0)
+		return 1.0;
+	return (double)ev->evidence_pairs / (double)ev->m.true_pairs;
+}
+
 static void
 eval_print_text(const struct eval *ev)
 {
@@ -798,6 +950,10 @@ eval_print_text(const struct eval *ev)
 	else
 		printf("%-30s %s\n", "blocking recall:", ev->scored ?
 		    EVAL_BLOCKING_NONE : EVAL_BLOCKING_NOTE);
+	printf("%-30s %.6f (%llu of %llu true pairs share more than "
+	    "names)\n", "evidence ceiling:", eval_evidence_ceiling(ev),
+	    (unsigned long long)ev->evidence_pairs,
+	    (unsigned long long)m->true_pairs);
 	print_pairs(ev, "false links (one person wrongly joined to another)",
 	    m->false_links, m->nfalse_links, m->false_links_total,
 	    m->false_pairs, ev->has_pairs ? ev->false_cmp : NULL);
@@ -879,7 +1035,7 @@ eval_print_json(const struct eval *ev, struct err *e)
 
 	o = json_pack("{s:I, s:s, s:s, s:{s:I, s:o, s:o}, s:I, s:I,"
 	    " s:{s:f, s:f, s:f, s:I, s:I, s:I},"
-	    " s:{s:f, s:f, s:f}, s:o, s:s, s:o,"
+	    " s:{s:f, s:f, s:f}, s:o, s:s, s:o, s:{s:f, s:I, s:I},"
 	    " s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
 	    "run_id", (json_int_t)ev->run_id,
 	    "schema", ev->schema,
@@ -903,6 +1059,9 @@ eval_print_json(const struct eval *ev, struct err *e)
 	    "blocking", ev->has_pairs ? json_pack("{s:I, s:I}",
 	    "true_pairs", (json_int_t)m->true_pairs, "true_pairs_compared",
 	    (json_int_t)ev->true_compared) : json_null(),
+	    "evidence", "ceiling", eval_evidence_ceiling(ev),
+	    "true_pairs", (json_int_t)m->true_pairs,
+	    "true_pairs_with_evidence", (json_int_t)ev->evidence_pairs,
 	    "false_links", "total", (json_int_t)m->false_links_total,
 	    "record_pairs", (json_int_t)m->false_pairs,
 	    "worst", json_pairs(ev, m->false_links, m->nfalse_links,
@@ -1007,7 +1166,8 @@ cmd_eval(int argc, char **argv)
 		goto out;
 	if ((rc = eval_read_links(&ev, &e)) != 0)
 		goto out;
-	if ((rc = eval_score_all(&ev, &e)) != 0)
+	if ((rc = eval_score_all(&ev, &e)) != 0 ||
+	    (rc = eval_evidence(&ev, &e)) != 0)
 		goto out;
 	/* The scored pairs need the scores (the reported pairs' cells). */
 	if (ev.has_pairs && (rc = eval_read_pairs(&ev, &e)) != 0)

@@ -54,6 +54,10 @@ ok $? "every record of truth.csv is evaluated ($recs of $rows)"
 grep -q '^blocking recall: *not applicable (no blocking stage)$' \
     "$tmp/eval.txt"
 ok $? "blocking recall: not applicable (no blocking stage)"
+ec=$(figure 'evidence ceiling' "$tmp/eval.txt")
+[ -n "$ec" ] && check "$ec >= $r && $ec <= 1" &&
+    grep -q '^evidence ceiling: *[0-9.]* ([0-9]* of [0-9]* true pairs share more than names)$' "$tmp/eval.txt"
+ok $? "the evidence ceiling ($ec) is printed, at least the rules' recall ($r)"
 check "$p >= 0.99"
 ok $? "pairwise precision is at least 0.99 ($p)"
 check "$bp >= 0.99"

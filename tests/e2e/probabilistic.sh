@@ -151,6 +151,9 @@ cp "$tmp/prob.txt" "$tmp/out"
 [ -n "$br" ] && check "$br >= 0 && $br <= 1" &&
     grep -q '^blocking recall: *[0-9.]* ([0-9]* of [0-9]* true pairs were candidate pairs)$' "$tmp/prob.txt"
 ok $? "eval prints the blocking recall, a number in [0, 1] ($br), with its counts"
+ec=$(figure 'evidence ceiling' "$tmp/prob.txt")
+[ -n "$ec" ] && check "$ec >= $prob_r && $ec <= 1"
+ok $? "recall ($prob_r) is within the evidence ceiling ($ec)"
 grep -q -E '^     (compared: (link|review|cannot|none), weight -?[0-9.]+ bits, p=[0-9.]+ |not compared \(blocking\))' "$tmp/prob.txt"
 ok $? "eval shows what the matcher made of a false or missed link"
 "$svod" eval --config "$tmp/prob.ini" --truth "$truth" --json >"$tmp/out" \
@@ -161,6 +164,9 @@ d = json.load(open(sys.argv[1]))
 b = d["blocking"]
 assert abs(d["blocking_recall"] - b["true_pairs_compared"] / b["true_pairs"]) < 1e-9
 assert abs(d["blocking_recall"] - float(sys.argv[2])) < 1e-6
+v = d["evidence"]
+assert v["true_pairs"] == b["true_pairs"]
+assert abs(v["ceiling"] - v["true_pairs_with_evidence"] / v["true_pairs"]) < 1e-9
 for w in d["false_links"]["worst"] + d["missed_links"]["worst"]:
     assert w["comparison"]["compared_pairs"] >= 0
 ' "$tmp/out" "$br" >>"$tmp/out" 2>&1
