@@ -595,6 +595,26 @@ names_only(uint64_t pat)
 	    pc != MODEL_PC_FULL && pc != MODEL_PC_OTHER;
 }
 
+/*
+ * One record has a generational suffix (Jr, Sr) and the other none: the
+ * suffix says a namesake relative exists, often at the same address, so
+ * the other record may be either of them. Unless the date of birth
+ * (exact or swapped) or an identifier settles it, not a link.
+ */
+static bool
+namesake_risk(const struct compare_rec *a, const struct compare_rec *b,
+    uint64_t pat)
+{
+	int dob = model_pattern_level(pat, MODEL_F_DOB);
+
+	if ((a->suffix == COMPARE_SUFFIX_NONE) ==
+	    (b->suffix == COMPARE_SUFFIX_NONE))
+		return false;
+	return dob != MODEL_DOB_EXACT && dob != MODEL_DOB_SWAPPED &&
+	    model_pattern_level(pat, MODEL_F_NINO) != MODEL_ID_AGREE &&
+	    model_pattern_level(pat, MODEL_F_NHS) != MODEL_ID_AGREE;
+}
+
 /* One dwelling: the UPRN, or the postcode and premises, agree. */
 static bool
 dwelling(uint64_t pat)
@@ -853,6 +873,38 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 	return moved;
 }
 
+/*
+ * Links with a namesake risk (namesake_risk) go to review. Run after
+ * resolve_ambiguity, so that they still counted as rivals there.
+ * Returns the links moved.
+ */
+static uint64_t
+demote_namesakes(struct linker_result *out, const struct compare_rec *recs,
+    size_t *capr)
+{
+	size_t i, kept = 0;
+	uint64_t moved = 0;
+
+	for (i = 0; i < out->nlinks; i++) {
+		const struct linker_link *l = &out->links[i];
+
+		if (!namesake_risk(&recs[l->a], &recs[l->b], l->pattern)) {
+			out->links[kept++] = *l;
+			continue;
+		}
+		out->review = push(out->review, &out->nreview, capr,
+		    sizeof(*out->review));
+		out->review[out->nreview - 1] = *l;
+		candidate_of(out, l->a, l->b)->decision = LINKER_REVIEW;
+		moved++;
+	}
+	out->nlinks = kept;
+	if (moved > 0)
+		qsort(out->review, out->nreview, sizeof(*out->review),
+		    link_cmp);
+	return moved;
+}
+
 int
 linker_run(const struct compare_rec *recs, size_t n,
     const struct linker_opts *opts, struct linker_result *out,
@@ -1061,6 +1113,8 @@ linker_run(const struct compare_rec *recs, size_t n,
 	free(tfn);
 	st->ambiguous_links = resolve_ambiguity(out, LINKER_AMBIGUITY_BITS,
 	    &capr);
+	/* After the rivals are known: a demoted link still had its say. */
+	st->namesake_links = demote_namesakes(out, recs, &capr);
 
 done:
 	/* 6. Figures. */

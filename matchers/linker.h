@@ -45,7 +45,10 @@
  * could decide it from what the records hold (stats.names_only).
  * Ambiguity: when a record's links within LINKER_AMBIGUITY_BITS of its
  * best go to two records that are a cannot-link pair, those links go to
- * review instead (stats.ambiguous_links).
+ * review instead (stats.ambiguous_links). Then a link between a record
+ * with a generational suffix (Jr, Sr) and one without goes to review
+ * unless the date of birth or an identifier agrees: the suffix says a
+ * namesake relative exists (stats.namesake_links).
  *
  * Pure apart from reading the monotonic clock for the figures
  * (comparisons per second): the pairs, weights, probabilities and the
@@ -198,8 +201,11 @@ struct linker_stats {
 	double	 u[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX];
 	uint64_t anchor_pairs;		/* set the starting m */
 	uint64_t links, review, cannot;
-	/* Links sent to review: no agreeing discriminating field; rivals. */
-	uint64_t weak_links, ambiguous_links;
+	/*
+	 * Links sent to review: no agreeing discriminating field; rivals;
+	 * a suffix on one side only.
+	 */
+	uint64_t weak_links, ambiguous_links, namesake_links;
 	/* Pairs at or above review agreeing on names alone: not queued. */
 	uint64_t names_only;
 	/*
