@@ -93,3 +93,27 @@ init_db() {
 	"$svod" init --config "${1:-$tmp/svod.ini}" >"$tmp/out" 2>&1
 	ok $? "svod init"
 }
+
+# hard_cases TRUTH: the hard cases of the published run by TRUTH's tags,
+# one line per tag, "tag joined linkable wrongly_merged persons" (see
+# tests/lib/hard_cases.py).
+hard_cases() {
+	_e2e_schema=$(sql "SELECT schema_name FROM svod.published")
+	psql -X -q -At -F '	' -h "$pg/run" -U postgres -d svod -c "SELECT
+	    feed || ':' || source_key, resident_id FROM auditor.link" \
+	    >"$tmp/hard.links"
+	psql -X -q -At -F '	' -h "$pg/run" -U postgres -d svod -c "$(
+		for _e2e_f in council_tax housing_benefit rent \
+		    adult_social_care breathing_space; do
+			echo "SELECT DISTINCT '$_e2e_f:' || source_key,"
+			echo "  coalesce(tok_nino_stem::text, ''),"
+			echo "  coalesce(tok_nhs_number::text, ''),"
+			echo "  coalesce(tok_dob::text, ''),"
+			echo "  coalesce(tok_uprn::text, ''),"
+			echo "  coalesce(tok_postcode::text, '')"
+			echo "FROM $_e2e_schema.$_e2e_f"
+			[ "$_e2e_f" = breathing_space ] || echo "UNION ALL"
+		done)" >"$tmp/hard.tokens" &&
+	    python3 "$top/tests/lib/hard_cases.py" "$1" "$tmp/hard.links" \
+	    "$tmp/hard.tokens"
+}
