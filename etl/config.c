@@ -840,6 +840,7 @@ config_new(const char *path)
 
 	cfg->path = xstrdup(path);
 	cfg->keep_runs = 7;
+	cfg->probabilistic = true;
 	cfg->match_pct = 99.0;
 	cfg->review_pct = 50.0;
 	for (size_t i = 0; i < FEED_COUNT; i++) {

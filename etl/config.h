@@ -14,7 +14,7 @@
  *   max_reject_pct = 0           ; default budget per feed (percent)
  *   keep_runs = 7                ; runs kept in the database
  *   carry_forward = false        ; missing feed: fail, or reuse last data
- *   matcher = deterministic      ; or probabilistic (experimental)
+ *   matcher = probabilistic      ; or deterministic (strong tokens only)
  *   match_probability = 99       ; probabilistic: link at or above (%)
  *   review_probability = 50      ; probabilistic: review band from (%)
  *

@@ -18,7 +18,7 @@ figure() { sed -n "s/^$1: *\([0-9.]*\).*/\1/p" "$2" | head -n 1; }
 check() { awk "BEGIN { exit !($1) }"; }
 
 start_db
-write_config "$tmp/svod.ini" "" "" "keep_runs = 3"
+write_config "$tmp/svod.ini" "" "" "keep_runs = 3" "matcher = deterministic"
 init_db
 
 "$svod" eval --config "$tmp/svod.ini" --truth "$truth" >"$tmp/out" 2>&1

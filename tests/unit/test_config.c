@@ -294,7 +294,7 @@ test_defaults(void **state)
 	config_free(cfg);
 }
 
-/* The matcher and its thresholds; deterministic by default. */
+/* The matcher and its thresholds; probabilistic by default. */
 static void
 test_matcher(void **state)
 {
@@ -306,9 +306,12 @@ test_matcher(void **state)
 	assert_true(cfg->review_pct == 40.0);
 	config_free(cfg);
 	cfg = load_ok(DIR "good_minimal.ini");
-	assert_false(cfg->probabilistic);
+	assert_true(cfg->probabilistic);
 	assert_true(cfg->match_pct == 99.0);
 	assert_true(cfg->review_pct == 50.0);
+	config_free(cfg);
+	cfg = load_ok(DIR "good_deterministic.ini");
+	assert_false(cfg->probabilistic);
 	config_free(cfg);
 }
 
