@@ -686,7 +686,8 @@ discriminates(uint64_t pat)
 		return false;
 	/*
 	 * Another surname (a marriage, or the next tenant of the flat of
-	 * the same forename) needs the date of birth or an identifier.
+	 * the same forename) needs an identifier, or the forename at one
+	 * dwelling.
 	 */
 	if (model_pattern_level(pat, MODEL_F_SURNAME) == MODEL_SN_DISAGREE &&
 	    !id && !((fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME) &&

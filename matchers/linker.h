@@ -32,20 +32,23 @@
  * non-match.
  *
  * Scoring adjusts exact forename and surname agreement by term frequency
- * (how many of the records hold the value): a link's weight is
+ * (how many of the records hold the value), and both together by the
+ * full name's frequency when that is commoner: a link's weight is
  * model_weight with those frequencies, so a common name counts less.
- * A pair above match_probability is a link only if it agrees on a
- * discriminating field (forename exact, nickname, swapped or high Dice;
- * DOB exact or swapped; NINO; NHS number) and not on names alone (DOB
- * exact, swapped or one digit off, an identifier, the UPRN or the full
- * postcode as well), and its forename must not disagree outright unless
- * the NINO stem or NHS number agrees (twins); otherwise it goes to review
- * (stats.weak_links). A pair that agrees on names alone (no identifier,
- * date of birth, UPRN or postcode) is never queued for review: nobody
- * could decide it from what the records hold (stats.names_only).
- * Ambiguity: when a record's links within LINKER_AMBIGUITY_BITS of its
- * best go to two records that are a cannot-link pair, those links go to
- * review instead (stats.ambiguous_links). Then a link between a record
+ * A pair above match_probability is a link only if the rules of
+ * discriminates() in linker.c allow it: it agrees on a field that tells
+ * people apart (forename exact, nickname, swapped or one edit; DOB exact
+ * or swapped; NINO; NHS number), not on names alone, not on a Dice
+ * likeness of forenames only (twins), and a different surname needs an
+ * identifier or the forename at one dwelling; otherwise it goes to
+ * review (stats.weak_links). A pair that agrees on names alone (no
+ * identifier, date of birth, UPRN or postcode) is never queued for
+ * review: nobody could decide it from what the records hold
+ * (stats.names_only).
+ * Ambiguity: when two of a record's links go to two records that are a
+ * cannot-link pair, the one without an exact forename, or both when
+ * within LINKER_AMBIGUITY_BITS, go to review instead
+ * (stats.ambiguous_links). Then a link between a record
  * with a generational suffix (Jr, Sr) and one without goes to review
  * unless the date of birth or an identifier agrees: the suffix says a
  * namesake relative exists (stats.namesake_links).
