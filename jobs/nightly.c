@@ -352,10 +352,10 @@ nightly_remember(struct nightly *n, const struct record *rec,
 			(const unsigned char (*)[PSEUDONYM_TOKEN_LEN])id->tok,
 			rec->v != NULL ? &nm : NULL, dob ? &dp : NULL,
 			premises, pipeline_account(rec), n->as_of_year };
+		int rc;
 
 		if (rec->v != NULL)
 			pipeline_premises(rec, premises, sizeof(premises));
-		int rc;
 
 		if (n->crecs_cap < n->caprecs) {
 			n->crecs_cap = n->caprecs;
