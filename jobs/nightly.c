@@ -794,19 +794,23 @@ nightly_text_json(struct nightly_text *t, const char *s)
  * The evidence of a scored pair as a JSON object into buf (cap bytes),
  * one member per field of the model, in its order:
  * {"<field>":{"level":"<level>","weight":<bits, 3 decimals>},...}.
- * The weights are each field's part as model_weight gives it, before the
- * term-frequency adjustment of exact names (the pair's weight includes
- * it). Level names and numbers only. *lenp gets the length. Returns 0,
- * or ERR_LIMIT if it does not fit.
+ * The weights are each field's part of the pair's weight, the term
+ * frequencies of exact names included (linker_contributions): they add
+ * up to the weight stored, but for rounding. Level names and numbers
+ * only. *lenp gets the length. Returns 0, or ERR_LIMIT if it does not
+ * fit.
  */
 static int
-nightly_evidence(const struct model *md, uint64_t pattern, char *buf,
-    size_t cap, size_t *lenp, struct err *e)
+nightly_evidence(const struct linker_result *lr,
+    const struct linker_candidate *c, char *buf, size_t cap, size_t *lenp,
+    struct err *e)
 {
+	const struct model *md = &lr->model;
 	struct nightly_text t = { buf, cap, 0 };
 	double contrib[MODEL_FIELDS_MAX], w;
+	uint64_t pattern = c->pattern;
 
-	model_weight(md, pattern, NULL, contrib);
+	linker_contributions(lr, c, contrib);
 	nightly_text_add(&t, "{");
 	for (size_t f = 0; f < md->nfields; f++) {
 		if (f > 0)
@@ -867,8 +871,8 @@ nightly_pairs(struct nightly *n, const struct cluster *c, struct err *e)
 		    p->probability);
 		if (p->decision == LINKER_LINK ||
 		    p->decision == LINKER_REVIEW) {
-			if ((rc = nightly_evidence(&n->lr.model, p->pattern,
-			    ev, sizeof(ev), &evlen, e)) != 0)
+			if ((rc = nightly_evidence(&n->lr, p, ev, sizeof(ev),
+			    &evlen, e)) != 0)
 				break;
 			pgcopy_text(fp, ev, evlen);
 		} else

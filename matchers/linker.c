@@ -559,18 +559,48 @@ tf_count(const uint64_t *v, size_t nv, uint64_t x)
  * frequency: log2(m_forename * m_surname / (count / N)).
  */
 static double
-fullname_weight(const struct model *md, double w, const double *contrib,
+fullname_weight(const struct model *md, double w, double *contrib,
     uint64_t count, size_t n)
 {
 	double names = contrib[MODEL_F_FORENAME] + contrib[MODEL_F_SURNAME];
-	double joint;
+	double joint, sum = 0;
 
-	if (count == 0 || n == 0)
+	if (count == 0 || n == 0 || names <= 0)
 		return w;
 	joint = log2(md->m[MODEL_F_FORENAME][MODEL_FN_EXACT] *
 	    md->m[MODEL_F_SURNAME][MODEL_SN_EXACT] * (double)n /
 	    (double)count);
-	return joint < names ? w - names + joint : w;
+	if (joint >= names)
+		return w;
+	/* The two names share the full name's weight as they shared theirs. */
+	contrib[MODEL_F_FORENAME] *= joint / names;
+	contrib[MODEL_F_SURNAME] *= joint / names;
+	for (size_t f = 0; f < md->nfields; f++)
+		sum += contrib[f];
+	return sum;
+}
+
+/*
+ * The weight of a pattern with the frequencies the linker found for its
+ * exact names ('ff' forename, 'fs' surname, 'fn' full name; 0: none),
+ * among 'n' records; each field's part into 'contrib'. The one place
+ * both scoring and linker_contributions compute it, so the parts add up
+ * to the weight stored.
+ */
+static double
+score(const struct model *md, uint64_t pat, uint32_t ff, uint32_t fs,
+    uint32_t fn, size_t n, double *contrib)
+{
+	uint64_t freq[MODEL_SVOD_NFIELDS] = { 0 };
+	struct model_tf tf = { freq, n };
+	double w;
+
+	freq[MODEL_F_FORENAME] = ff;
+	freq[MODEL_F_SURNAME] = fs;
+	w = model_weight(md, pat, &tf, contrib);
+	if (ff > 0 && fs > 0)
+		w = fullname_weight(md, w, contrib, fn, n);
+	return w;
 }
 
 /*
@@ -906,6 +936,15 @@ demote_namesakes(struct linker_result *out, const struct compare_rec *recs,
 	return moved;
 }
 
+double
+linker_contributions(const struct linker_result *r,
+    const struct linker_candidate *c, double *contrib)
+{
+	return score(&r->model, c->pattern, c->freq_forename,
+	    c->freq_surname, c->freq_fullname, (size_t)r->stats.records,
+	    contrib);
+}
+
 int
 linker_run(const struct compare_rec *recs, size_t n,
     const struct linker_opts *opts, struct linker_result *out,
@@ -926,10 +965,10 @@ linker_run(const struct compare_rec *recs, size_t n,
 	bool nino, nhs, dob, fname, distinct, low;
 	unsigned set;
 	enum model_class cls;
-	uint64_t freq[MODEL_SVOD_NFIELDS], *tff, *tfs, *tfn;
+	uint64_t *tff, *tfs, *tfn;
 	size_t ntff, ntfs, ntfn;
+	uint32_t nf, ns, nfull;
 	double contrib[MODEL_SVOD_NFIELDS];
-	struct model_tf tf;
 	const struct compare_rec *ra;
 	int rc;
 
@@ -1021,8 +1060,6 @@ linker_run(const struct compare_rec *recs, size_t n,
 	tff = tf_table(recs, n, COMPARE_T_FORENAME, &ntff);
 	tfs = tf_table(recs, n, COMPARE_T_SURNAME, &ntfs);
 	tfn = tf_table_fullname(recs, n, &ntfn);
-	tf.freq = freq;
-	tf.nrecords = n;
 	th.review = o.review_probability;
 	th.match = o.match_probability;
 	free(out->candidates);
@@ -1032,23 +1069,22 @@ linker_run(const struct compare_rec *recs, size_t n,
 	for (i = 0; i < np; i++) {
 		pat = patt[i];
 		ra = &recs[blockkey_pair_a(pairs[i])];
-		memset(freq, 0, sizeof(freq));
+		nf = ns = nfull = 0;
 		if (model_pattern_level(pat, MODEL_F_FORENAME) ==
 		    MODEL_FN_EXACT)
-			freq[MODEL_F_FORENAME] = tf_count(tff, ntff,
+			nf = (uint32_t)tf_count(tff, ntff,
 			    ra->tag[COMPARE_T_FORENAME]);
 		if (model_pattern_level(pat, MODEL_F_SURNAME) ==
 		    MODEL_SN_EXACT)
-			freq[MODEL_F_SURNAME] = tf_count(tfs, ntfs,
+			ns = (uint32_t)tf_count(tfs, ntfs,
 			    ra->tag[COMPARE_T_SURNAME]);
-		w = model_weight(&out->model, pat, &tf, contrib);
-		if (freq[MODEL_F_FORENAME] > 0 && freq[MODEL_F_SURNAME] > 0)
-			w = fullname_weight(&out->model, w, contrib,
-			    tf_count(tfn, ntfn, fullname_key(ra)), n);
+		if (nf > 0 && ns > 0)
+			nfull = (uint32_t)tf_count(tfn, ntfn, fullname_key(ra));
+		w = score(&out->model, pat, nf, ns, nfull, n, contrib);
 		p = model_probability(w, out->model.lambda);
 		out->candidates[i] = (struct linker_candidate){
 		    blockkey_pair_a(pairs[i]), blockkey_pair_b(pairs[i]), pat,
-		    w, p, LINKER_NONE };
+		    w, p, LINKER_NONE, nf, ns, nfull };
 		nino = model_pattern_level(pat, MODEL_F_NINO) ==
 		    MODEL_ID_DISAGREE;
 		nhs = model_pattern_level(pat, MODEL_F_NHS) ==

@@ -172,6 +172,12 @@ struct linker_candidate {
 	double	 weight;	/* bits, term frequencies included */
 	double	 probability;	/* of a match */
 	int	 decision;	/* enum linker_decision */
+	/*
+	 * How many records hold the forename, the surname and the full
+	 * name the pair agrees on exactly (0 where it does not): the term
+	 * frequencies in its weight (linker_contributions).
+	 */
+	uint32_t freq_forename, freq_surname, freq_fullname;
 };
 
 /* Figures of a run. */
@@ -279,6 +285,13 @@ int	 linker_run(const struct compare_rec *recs, size_t n,
 
 /* Queries */
 
+/*
+ * Each field's part of candidate c's weight into 'contrib' (nfields of
+ * r->model doubles), term frequencies included, so that the parts add up
+ * to c->weight (which it returns). For an auditor's evidence.
+ */
+double	 linker_contributions(const struct linker_result *r,
+	    const struct linker_candidate *c, double *contrib);
 /* "link", "review", "cannot" or "none"; "?" when out of range. */
 const char *linker_decision_name(int decision);
 

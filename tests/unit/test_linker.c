@@ -613,7 +613,7 @@ test_candidates(void **state)
 	struct linker_result r;
 	const struct linker_candidate *c;
 	const struct linker_link *l;
-	size_t k, names = 0, count[4] = { 0, 0, 0, 0 };
+	size_t k, names = 0, fulls = 0, count[4] = { 0, 0, 0, 0 };
 
 	run(f->pop.recs, f->pop.n, NULL, &r);
 	assert_int_equal(r.ncandidates, r.stats.candidate_pairs);
@@ -628,6 +628,17 @@ test_candidates(void **state)
 		    c->decision <= LINKER_CANNOT);
 		count[c->decision]++;
 		assert_true(isfinite(c->weight));
+		/* The evidence: each field's part, adding up to the weight. */
+		{
+			double parts[MODEL_SVOD_NFIELDS], sum = 0;
+
+			assert_true(linker_contributions(&r, c, parts) ==
+			    c->weight);
+			for (size_t fl = 0; fl < MODEL_SVOD_NFIELDS; fl++)
+				sum += parts[fl];
+			assert_true(fabs(sum - c->weight) < 1e-9);
+			fulls += c->freq_fullname > 0;
+		}
 		assert_true(c->probability ==
 		    model_probability(c->weight, r.model.lambda));
 		l = find_link(r.links, r.nlinks, c->a, c->b);
@@ -667,6 +678,7 @@ test_candidates(void **state)
 		}
 	}
 	assert_true(names > 0);
+	assert_true(fulls > 0);
 	assert_int_equal(names, r.stats.names_only);
 	assert_int_equal(count[LINKER_LINK], r.nlinks);
 	assert_int_equal(count[LINKER_REVIEW], r.nreview);
