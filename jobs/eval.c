@@ -63,11 +63,11 @@ static const char eval_usage[] =
     "match_pair, whatever its decision) over the true pairs among the\n"
     "records evaluated, with both counts; each false and missed link\n"
     "listed then shows the strongest scored pair between its two groups\n"
-    "of records (decision, weight in bits, probability), or 'not compared\n"
-    "(blocking)' when blocking paired none of them. For a deterministic\n"
-    "run, blocking recall: not applicable. That matcher has no blocking\n"
-    "stage (records link on equal keyed tokens only), so every pair is,\n"
-    "in effect, compared; the line says so.\n"
+    "of records (decision and why, weight in bits, probability), or 'not\n"
+    "compared (blocking)' when blocking paired none of them. For a\n"
+    "deterministic run, blocking recall: not applicable. That matcher has\n"
+    "no blocking stage (records link on equal keyed tokens only), so every\n"
+    "pair is, in effect, compared; the line says so.\n"
     "Evidence ceiling: the share of true pairs whose records share more\n"
     "than names, directly or through the same person's other records: a\n"
     "keyed token of the NINO stem, NHS number, date of birth, UPRN or\n"
@@ -120,6 +120,7 @@ struct eval_cmp {
 	double	 weight;	/* its weight, bits */
 	double	 probability;
 	char	 decision[8];	/* "link", "review", "cannot", "none" */
+	char	 reason[160];	/* why: "match", "dob,forename", ... */
 };
 
 /* Records on one side only, by feed (FEED_COUNT: an unknown feed name). */
@@ -771,6 +772,8 @@ eval_take_pair(struct eval *ev, const PGresult *res,
 		cmp->probability = strtod(PQgetvalue(res, 0, 6), NULL);
 		snprintf(cmp->decision, sizeof(cmp->decision), "%s",
 		    PQgetvalue(res, 0, 4));
+		snprintf(cmp->reason, sizeof(cmp->reason), "%s",
+		    PQgetvalue(res, 0, 7));
 	}
 }
 
@@ -811,7 +814,8 @@ eval_read_pairs(struct eval *ev, struct err *e)
 		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
 	}
 	snprintf(sql, sizeof(sql), "SELECT feed_a, key_a, feed_b, key_b, "
-	    "decision, weight, probability FROM %s.match_pair", ident);
+	    "decision, weight, probability, reason FROM %s.match_pair",
+	    ident);
 	PQfreemem(ident);
 	if (PQsendQuery(ev->conn, sql) != 1 ||
 	    PQsetSingleRowMode(ev->conn) != 1) {
@@ -875,10 +879,11 @@ print_cmp(const struct eval *ev, const struct eval_cmp *c, uint64_t pairs)
 	}
 	a = &ev->recs[c->a];
 	b = &ev->recs[c->b];
-	printf("     compared: %s, weight %.3f bits, p=%.6f (%s %s ~ %s %s; "
-	    "%llu of %llu record pairs compared)\n", c->decision, c->weight,
-	    c->probability, a->l->feed, a->l->key, b->l->feed, b->l->key,
-	    (unsigned long long)c->compared, (unsigned long long)pairs);
+	printf("     compared: %s (%s), weight %.3f bits, p=%.6f (%s %s ~ %s "
+	    "%s; %llu of %llu record pairs compared)\n", c->decision,
+	    c->reason, c->weight, c->probability, a->l->feed, a->l->key,
+	    b->l->feed, b->l->key, (unsigned long long)c->compared,
+	    (unsigned long long)pairs);
 }
 
 static void
@@ -1003,11 +1008,11 @@ json_cmp(const struct eval *ev, const struct eval_cmp *c)
 		    "strongest");
 	a = &ev->recs[c->a];
 	b = &ev->recs[c->b];
-	return json_pack("{s:I, s:{s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:f, "
-	    "s:f}}", "compared_pairs", (json_int_t)c->compared, "strongest",
-	    "a", "feed", a->l->feed, "source_key", a->l->key,
+	return json_pack("{s:I, s:{s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:s, "
+	    "s:f, s:f}}", "compared_pairs", (json_int_t)c->compared,
+	    "strongest", "a", "feed", a->l->feed, "source_key", a->l->key,
 	    "b", "feed", b->l->feed, "source_key", b->l->key,
-	    "decision", c->decision, "weight", c->weight,
+	    "decision", c->decision, "reason", c->reason, "weight", c->weight,
 	    "probability", c->probability);
 }
 

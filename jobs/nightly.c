@@ -447,6 +447,7 @@ nightly_tables(struct nightly *n, struct err *e)
 	    "NULL, decision text NOT NULL CHECK (decision IN ('link', "
 	    "'review', 'cannot', 'none')), weight double precision NOT NULL, "
 	    "probability double precision NOT NULL, evidence jsonb, "
+	    "reason text NOT NULL, "
 	    "CHECK ((evidence IS NOT NULL) = (decision IN ('link', "
 	    "'review'))))", n->schema);
 }
@@ -834,17 +835,18 @@ nightly_evidence(const struct linker_result *lr,
 /*
  * matcher = probabilistic: every candidate pair the linker compared into
  * run_<id>.match_pair (feed_a, key_a, feed_b, key_b, decision, weight,
- * probability, evidence), a being the lower record position: decision
- * 'link', 'review', 'cannot' or 'none'; evidence (nightly_evidence) for
- * links and review pairs only, NULL otherwise, which keeps the load of a
- * large night cheap. Source references and scores: no token, no
+ * probability, evidence, reason), a being the lower record position:
+ * decision 'link', 'review', 'cannot' or 'none'; evidence
+ * (nightly_evidence) for links and review pairs only, NULL otherwise,
+ * which keeps the load of a large night cheap; reason, why the decision
+ * (linker_why_text: "match", "band", "dob,forename", "names_only", ...). Source references and scores: no token, no
  * personal data. Written to a file in the private directory, then one
  * COPY, reconciled.
  */
 static int
 nightly_pairs(struct nightly *n, const struct cluster *c, struct err *e)
 {
-	char path[PATH_MAX + 96], qual[64], ev[4096];
+	char path[PATH_MAX + 96], qual[64], ev[4096], why[160];
 	double t0 = nightly_now();
 	uint64_t rows;
 	size_t evlen = 0;
@@ -877,7 +879,8 @@ nightly_pairs(struct nightly *n, const struct cluster *c, struct err *e)
 			pgcopy_text(fp, ev, evlen);
 		} else
 			fputs("\\N", fp);
-		fputc('\n', fp);
+		linker_why_text(p->why, why, sizeof(why));
+		fprintf(fp, "\t%s\n", why);
 	}
 	if (ferror(fp) && rc == 0)
 		rc = err_set(e, ERR_IO, "cannot write '%s'", path);

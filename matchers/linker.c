@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,6 +66,32 @@ linker_result_free(struct linker_result *r)
 	free(r->cannot);
 	free(r->candidates);
 	memset(r, 0, sizeof(*r));
+}
+
+static const char *const why_names[LINKER_WHY_BITS] = {
+	"match", "band", "rules", "ambiguous", "namesake", "below",
+	"names_only", "nino", "nhs", "dob", "forename", "account", "suffix",
+	"age", "weight"
+};
+
+size_t
+linker_why_text(unsigned why, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int got;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	for (int b = 0; b < LINKER_WHY_BITS; b++) {
+		if (!((why >> b) & 1u))
+			continue;
+		got = snprintf(buf + len, cap > len ? cap - len : 0, "%s%s",
+		    len ? "," : "", why_names[b]);
+		if (got < 0 || (size_t)got >= (cap > len ? cap - len : 0))
+			return len;
+		len += (size_t)got;
+	}
+	return len;
 }
 
 const char *
@@ -833,6 +860,7 @@ candidate_of(struct linker_result *out, uint32_t a, uint32_t b)
 static uint64_t
 resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 {
+	struct linker_candidate *c;
 	struct end *ends;
 	bool *drop;
 	size_t ne, i, j, k, lo, hi, kept;
@@ -891,8 +919,9 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 		out->review = push(out->review, &out->nreview, capr,
 		    sizeof(*out->review));
 		out->review[out->nreview - 1] = out->links[i];
-		candidate_of(out, out->links[i].a, out->links[i].b)->decision =
-		    LINKER_REVIEW;
+		c = candidate_of(out, out->links[i].a, out->links[i].b);
+		c->decision = LINKER_REVIEW;
+		c->why = LINKER_WHY_AMBIGUOUS;
 		moved++;
 	}
 	out->nlinks = kept;
@@ -913,6 +942,7 @@ static uint64_t
 demote_namesakes(struct linker_result *out, const struct compare_rec *recs,
     size_t *capr)
 {
+	struct linker_candidate *c;
 	size_t i, kept = 0;
 	uint64_t moved = 0;
 
@@ -926,7 +956,9 @@ demote_namesakes(struct linker_result *out, const struct compare_rec *recs,
 		out->review = push(out->review, &out->nreview, capr,
 		    sizeof(*out->review));
 		out->review[out->nreview - 1] = *l;
-		candidate_of(out, l->a, l->b)->decision = LINKER_REVIEW;
+		c = candidate_of(out, l->a, l->b);
+		c->decision = LINKER_REVIEW;
+		c->why = LINKER_WHY_NAMESAKE;
 		moved++;
 	}
 	out->nlinks = kept;
@@ -963,6 +995,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 	size_t np = 0, npat, i, f, capl = 0, capr = 0, capc = 0;
 	double t0, tc, tcomp = 0, w, p;
 	bool nino, nhs, dob, fname, distinct, low;
+	const char *why;
 	unsigned set;
 	enum model_class cls;
 	uint64_t *tff, *tfs, *tfn;
@@ -1084,7 +1117,7 @@ linker_run(const struct compare_rec *recs, size_t n,
 		p = model_probability(w, out->model.lambda);
 		out->candidates[i] = (struct linker_candidate){
 		    blockkey_pair_a(pairs[i]), blockkey_pair_b(pairs[i]), pat,
-		    w, p, LINKER_NONE, nf, ns, nfull };
+		    w, p, LINKER_NONE, 0, nf, ns, nfull };
 		nino = model_pattern_level(pat, MODEL_F_NINO) ==
 		    MODEL_ID_DISAGREE;
 		nhs = model_pattern_level(pat, MODEL_F_NHS) ==
@@ -1094,10 +1127,21 @@ linker_run(const struct compare_rec *recs, size_t n,
 		fname = forename_differs(pat) &&
 		    !((ra->flags | recs[blockkey_pair_b(pairs[i])].flags) &
 		    COMPARE_FORENAME_IS_INITIAL);
-		distinct = compare_distinct(ra,
-		    &recs[blockkey_pair_b(pairs[i])]) != NULL;
+		why = compare_distinct(ra, &recs[blockkey_pair_b(pairs[i])]);
+		distinct = why != NULL;
 		low = w < o.cannot_weight;
 		if (nino || nhs || dob || fname || distinct || low) {
+			unsigned r = (nino ? LINKER_WHY_NINO : 0) |
+			    (nhs ? LINKER_WHY_NHS : 0) |
+			    (dob ? LINKER_WHY_DOB : 0) |
+			    (fname ? LINKER_WHY_FORENAME : 0) |
+			    (low ? LINKER_WHY_WEIGHT : 0);
+
+			if (distinct)
+				r |= strcmp(why, "account") == 0 ?
+				    LINKER_WHY_ACCOUNT : strcmp(why, "age") == 0 ?
+				    LINKER_WHY_AGE : LINKER_WHY_SUFFIX;
+			out->candidates[i].why = (uint16_t)r;
 			out->cannot = push(out->cannot, &out->ncannot, &capc,
 			    sizeof(*out->cannot));
 			out->cannot[out->ncannot - 1] = (struct linker_pair){
@@ -1116,12 +1160,16 @@ linker_run(const struct compare_rec *recs, size_t n,
 			continue;
 		}
 		cls = model_classify(p, &th);
+		out->candidates[i].why = cls == MODEL_MATCH ? LINKER_WHY_MATCH :
+		    cls == MODEL_REVIEW ? LINKER_WHY_BAND : LINKER_WHY_BELOW;
 		if (cls != MODEL_NONMATCH && names_only(pat)) {
 			cls = MODEL_NONMATCH;
 			st->names_only++;
+			out->candidates[i].why = LINKER_WHY_NAMES_ONLY;
 		} else if (cls == MODEL_MATCH && !discriminates(pat)) {
 			cls = MODEL_REVIEW;
 			st->weak_links++;
+			out->candidates[i].why = LINKER_WHY_RULES;
 		}
 		switch (cls) {
 		case MODEL_MATCH:

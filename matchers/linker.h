@@ -161,6 +161,35 @@ enum linker_decision {
 };
 
 /*
+ * Why a candidate got its decision. link: MATCH. review: BAND (the
+ * probability is in the review band), RULES (it reached the match
+ * probability but discriminates() withheld the link), AMBIGUOUS (a rival
+ * link to someone this pair's other record cannot be), NAMESAKE (a
+ * generational suffix on one side only). none: BELOW (under the review
+ * band), NAMES_ONLY (nothing but names agree). cannot, any of: NINO,
+ * NHS, DOB (they disagree), FORENAME (forenames differ), ACCOUNT, SUFFIX,
+ * AGE (compare_distinct), WEIGHT (below cannot_weight).
+ */
+enum {
+	LINKER_WHY_MATCH = 1 << 0,
+	LINKER_WHY_BAND = 1 << 1,
+	LINKER_WHY_RULES = 1 << 2,
+	LINKER_WHY_AMBIGUOUS = 1 << 3,
+	LINKER_WHY_NAMESAKE = 1 << 4,
+	LINKER_WHY_BELOW = 1 << 5,
+	LINKER_WHY_NAMES_ONLY = 1 << 6,
+	LINKER_WHY_NINO = 1 << 7,
+	LINKER_WHY_NHS = 1 << 8,
+	LINKER_WHY_DOB = 1 << 9,
+	LINKER_WHY_FORENAME = 1 << 10,
+	LINKER_WHY_ACCOUNT = 1 << 11,
+	LINKER_WHY_SUFFIX = 1 << 12,
+	LINKER_WHY_AGE = 1 << 13,
+	LINKER_WHY_WEIGHT = 1 << 14
+};
+#define LINKER_WHY_BITS	15
+
+/*
  * A candidate pair as blocking gave it, compared and scored, whatever
  * became of it. A cannot-link pair is scored too: its weight and
  * probability are what the model said before the identifiers or the
@@ -172,6 +201,8 @@ struct linker_candidate {
 	double	 weight;	/* bits, term frequencies included */
 	double	 probability;	/* of a match */
 	int	 decision;	/* enum linker_decision */
+	/* Why (LINKER_WHY_* bits; several for a cannot-link). */
+	uint16_t why;
 	/*
 	 * How many records hold the forename, the surname and the full
 	 * name the pair agrees on exactly (0 where it does not): the term
@@ -292,6 +323,12 @@ int	 linker_run(const struct compare_rec *recs, size_t n,
  */
 double	 linker_contributions(const struct linker_result *r,
 	    const struct linker_candidate *c, double *contrib);
+/*
+ * The LINKER_WHY_* bits of 'why' as names joined by commas ("match",
+ * "dob,forename", "names_only") into buf (cap bytes, cap > 0; a name
+ * that does not fit is left out). Returns the length.
+ */
+size_t	 linker_why_text(unsigned why, char *buf, size_t cap);
 /* "link", "review", "cannot" or "none"; "?" when out of range. */
 const char *linker_decision_name(int decision);
 

@@ -7,7 +7,11 @@
 -- decision ('link', 'review', 'cannot' or 'none'), the pair's weight in
 -- bits and its match probability, and for links and review pairs the
 -- evidence, one member per comparison field:
--- {"<field>": {"level": "<level>", "weight": <bits>}}. A deterministic
+-- {"<field>": {"level": "<level>", "weight": <bits>}}, and the reason
+-- for the decision ('match', 'band', 'rules', 'ambiguous', 'namesake',
+-- 'below', 'names_only'; for 'cannot' one or more of 'nino', 'nhs',
+-- 'dob', 'forename', 'account', 'suffix', 'age', 'weight', joined by
+-- commas: schemas/views.md). A deterministic
 -- run has the table too, empty. run_<id>.link gains 'probability', the
 -- match probability of the scored link that joined the record (NULL
 -- where only rules joined it, as for 'weight').
@@ -39,7 +43,7 @@ CREATE VIEW auditor.match_pair AS
 SELECT NULL::text AS feed_a, NULL::text AS key_a, NULL::text AS feed_b,
     NULL::text AS key_b, NULL::text AS decision,
     NULL::double precision AS weight, NULL::double precision AS probability,
-    NULL::jsonb AS evidence
+    NULL::jsonb AS evidence, NULL::text AS reason
 WHERE false;
 ALTER VIEW auditor.match_pair OWNER TO svod_loader;
 REVOKE ALL ON auditor.match_pair FROM PUBLIC;
@@ -86,6 +90,7 @@ BEGIN
 		    '(''link'', ''review'', ''cannot'', ''none'')), '
 		    'weight double precision NOT NULL, '
 		    'probability double precision NOT NULL, evidence jsonb, '
+		    'reason text NOT NULL, '
 		    'CHECK ((evidence IS NOT NULL) = (decision IN '
 		    '(''link'', ''review''))))', run_schema);
 	END IF;

@@ -18,7 +18,8 @@ CREATE ROLE svod_test_nobody LOGIN;
 -- The placeholder before any publication: the columns a run's table has.
 SELECT has_view('auditor', 'match_pair', 'auditor.match_pair exists');
 SELECT columns_are('auditor', 'match_pair', ARRAY['feed_a', 'key_a',
-    'feed_b', 'key_b', 'decision', 'weight', 'probability', 'evidence'],
+    'feed_b', 'key_b', 'decision', 'weight', 'probability', 'evidence',
+    'reason'],
     'auditor.match_pair has the columns of a run''s match_pair');
 SELECT col_type_is('auditor', 'match_pair', 'evidence', 'jsonb',
     'evidence is jsonb');
@@ -46,15 +47,20 @@ INSERT INTO run_501.match_pair VALUES
        "postcode": {"level": "disagree", "weight": -1.3},
        "uprn": {"level": "missing", "weight": 0},
        "nino": {"level": "missing", "weight": 0},
-       "nhs": {"level": "missing", "weight": 0}}'),
-    ('council_tax', 'CT1:1', 'rent', 'T2:1', 'none', -3.5, 0.01, NULL),
-    ('rent', 'T1:1', 'rent', 'T2:1', 'cannot', -20.0, 0.000001, NULL);
+       "nhs": {"level": "missing", "weight": 0}}', 'match'),
+    ('council_tax', 'CT1:1', 'rent', 'T2:1', 'none', -3.5, 0.01, NULL,
+     'below'),
+    ('rent', 'T1:1', 'rent', 'T2:1', 'cannot', -20.0, 0.000001, NULL,
+     'dob,forename');
 SELECT throws_ok($$INSERT INTO run_501.match_pair VALUES ('rent', 'T1:1',
-    'rent', 'T3:1', 'link', 20, 0.999, NULL)$$, '23514', NULL,
+    'rent', 'T3:1', 'link', 20, 0.999, NULL, 'match')$$, '23514', NULL,
     'a link or review pair must have its evidence');
 SELECT throws_ok($$INSERT INTO run_501.match_pair VALUES ('rent', 'T1:1',
-    'rent', 'T3:1', 'maybe', 0, 0.5, NULL)$$, '23514', NULL,
+    'rent', 'T3:1', 'maybe', 0, 0.5, NULL, 'band')$$, '23514', NULL,
     'decision is link, review, cannot or none');
+SELECT throws_ok($$INSERT INTO run_501.match_pair VALUES ('rent', 'T1:1',
+    'rent', 'T3:1', 'none', 0, 0.1, NULL, NULL)$$, '23502', NULL,
+    'every pair has a reason');
 SELECT lives_ok($$SELECT svod.publish('run_501')$$, 'the loader publishes it');
 RESET ROLE;
 
@@ -69,6 +75,8 @@ SELECT is((SELECT evidence->'dob'->>'level' FROM auditor.match_pair
 SELECT is((SELECT count(*) FROM auditor.match_pair
     WHERE decision IN ('cannot', 'none') AND evidence IS NULL), 2::bigint,
     'cannot and none pairs carry no evidence');
+SELECT is((SELECT reason FROM auditor.match_pair WHERE decision = 'cannot'),
+    'dob,forename', 'auditor reads why a pair may never be one resident');
 SELECT results_eq($$SELECT feed, probability FROM auditor.link
     WHERE rule = 'scored' ORDER BY feed$$,
     $$VALUES ('council_tax'::text, 0.99995::double precision),

@@ -181,7 +181,7 @@ ok $? "eval prints the blocking recall, a number in [0, 1] ($br), with its count
 ec=$(figure 'evidence ceiling' "$tmp/prob.txt")
 [ -n "$ec" ] && check "$ec >= $prob_r && $ec <= 1"
 ok $? "recall ($prob_r) is within the evidence ceiling ($ec)"
-grep -q -E '^     (compared: (link|review|cannot|none), weight -?[0-9.]+ bits, p=[0-9.]+ |not compared \(blocking\))' "$tmp/prob.txt"
+grep -q -E '^     (compared: (link|review|cannot|none) \([a-z_,]+\), weight -?[0-9.]+ bits, p=[0-9.]+ |not compared \(blocking\))' "$tmp/prob.txt"
 ok $? "eval shows what the matcher made of a false or missed link"
 "$svod" eval --config "$tmp/prob.ini" --truth "$truth" --json >"$tmp/out" \
     2>"$tmp/err"
