@@ -825,6 +825,14 @@ is_cannot(const struct linker_result *r, uint32_t a, uint32_t b)
 	    sizeof(k), pair_cmp) != NULL;
 }
 
+/* A forename level of a near spelling: one edit, or alike by Dice. */
+static bool
+spelled_alike(int level)
+{
+	return level == MODEL_FN_EDIT1 || level == MODEL_FN_DICE90 ||
+	    level == MODEL_FN_DICE70;
+}
+
 /* The candidate (a, b) in the sorted out->candidates; it must be there. */
 static struct linker_candidate *
 candidate_of(struct linker_result *out, uint32_t a, uint32_t b)
@@ -849,16 +857,19 @@ candidate_of(struct linker_result *out, uint32_t a, uint32_t b)
  * Ambiguity: when two of a record's links go to two records that are a
  * cannot-link pair (two different people: a father and son of one name
  * and address, twins), the record is one of them at most. When one link
- * agrees on the forename exactly and the other does not (Mei against Mei
- * and Wei), the other goes to review; otherwise, when the two weigh
- * within 'margin' bits of each other, the record could be either: neither
- * link is made, and both go to review. (A link further below its rival
- * is refused by the clusterer, which joins the strongest first.) Links are
- * moved from out->links to out->review, both kept sorted by (a, b).
+ * agrees on the forename exactly and the other only by spelling (Mei
+ * against Mei and Wei), the other goes to review; otherwise, when the two
+ * weigh within 'margin' bits of each other, or one of them has a
+ * namesake risk (a suffix on one side only: namesake_risk), the record
+ * could be either: neither link is made, and both go to review. (A link further below its
+ * rival is refused by the clusterer, which joins the strongest first.)
+ * Links are moved from out->links to out->review, both kept sorted by
+ * (a, b).
  * Returns the links moved.
  */
 static uint64_t
-resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
+resolve_ambiguity(struct linker_result *out, const struct compare_rec *recs,
+    double margin, size_t *capr)
 {
 	struct linker_candidate *c;
 	struct end *ends;
@@ -885,7 +896,7 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 		for (j = lo; j < hi; j++)
 			for (k = j + 1; k < hi; k++) {
 				const struct linker_link *lj, *lk;
-				bool ej, ek;
+				int fj, fk;
 
 				lj = &out->links[ends[j].link];
 				lk = &out->links[ends[k].link];
@@ -893,18 +904,34 @@ resolve_ambiguity(struct linker_result *out, double margin, size_t *capr)
 				y = lk->a == ends[lo].rec ? lk->b : lk->a;
 				if (!is_cannot(out, x, y))
 					continue;
-				ej = model_pattern_level(lj->pattern,
-				    MODEL_F_FORENAME) == MODEL_FN_EXACT;
-				ek = model_pattern_level(lk->pattern,
-				    MODEL_F_FORENAME) == MODEL_FN_EXACT;
-				/* Mei against Mei and Wei: the same name. */
-				if (ej != ek) {
-					drop[ej ? ends[k].link :
-					    ends[j].link] = true;
+				fj = model_pattern_level(lj->pattern,
+				    MODEL_F_FORENAME);
+				fk = model_pattern_level(lk->pattern,
+				    MODEL_F_FORENAME);
+				/*
+				 * Mei against Mei and Wei: the same name
+				 * beats a spelling one letter off. (Not a
+				 * nickname: David against David and Davy
+				 * Sr is a father and son.)
+				 */
+				if (fj == MODEL_FN_EXACT && spelled_alike(fk)) {
+					drop[ends[k].link] = true;
 					continue;
 				}
-				/* Rivals: within the margin of each other. */
-				if (ends[j].weight - ends[k].weight <= margin) {
+				if (fk == MODEL_FN_EXACT && spelled_alike(fj)) {
+					drop[ends[j].link] = true;
+					continue;
+				}
+				/*
+				 * Rivals: within the margin of each other,
+				 * or one of them a namesake risk (David
+				 * against Davy Sr and David born 2004: a
+				 * father and son, whatever the weights).
+				 */
+				if (ends[j].weight - ends[k].weight <= margin ||
+				    namesake_risk(&recs[lj->a], &recs[lj->b],
+				    lj->pattern) || namesake_risk(&recs[lk->a],
+				    &recs[lk->b], lk->pattern)) {
 					drop[ends[j].link] = true;
 					drop[ends[k].link] = true;
 				}
@@ -1196,8 +1223,8 @@ linker_run(const struct compare_rec *recs, size_t n,
 	free(tff);
 	free(tfs);
 	free(tfn);
-	st->ambiguous_links = resolve_ambiguity(out, LINKER_AMBIGUITY_BITS,
-	    &capr);
+	st->ambiguous_links = resolve_ambiguity(out, recs,
+	    LINKER_AMBIGUITY_BITS, &capr);
 	/* After the rivals are known: a demoted link still had its say. */
 	st->namesake_links = demote_namesakes(out, recs, &capr);
 

@@ -44,8 +44,8 @@ ec=$(figure 'evidence ceiling' "$tmp/eval.txt")
 echo "# pairwise precision $p, recall $r; B-cubed precision $bp;" \
     "blocking recall $br; evidence ceiling $ec"
 cp "$tmp/eval.txt" "$tmp/out"
-[ -n "$p" ] && check "$p >= 0.995"
-ok $? "pairwise precision is at least 0.995 ($p)"
+[ -n "$p" ] && check "$p >= 0.997"
+ok $? "pairwise precision is at least 0.997 ($p)"
 [ -n "$bp" ] && check "$bp >= 0.999"
 ok $? "B-cubed precision is at least 0.999 ($bp)"
 [ -n "$r" ] && check "$r >= 0.78"
@@ -71,11 +71,12 @@ hard() { awk -v t="$1" '$1 == t { print $'"$2"' }' "$tmp/hard.txt"; }
 ok $? "twins: no resident holds both twins ($(hard twin 3) with linkable records)"
 [ -n "$(hard twin 2)" ] && [ "$(hard twin 2)" = "$(hard twin 3)" ]
 ok $? "twins: each twin's own linkable records are one resident"
-# Measured: 6 of 168 father-son persons, in 3 families where the father's
+# Measured: 4 of 168 father-son persons, in 2 families where the father's
 # records carry no date of birth, suffix or identifier to tell them from
-# the son's; one more is a regression.
-[ "$(hard father_son 3)" -ge 50 ] && [ "$(hard father_son 4)" -le 6 ]
-ok $? "father and son: at most 6 persons in a merged resident ($(hard father_son 4))"
+# the son's (one has typos on both of the father's records); one more is
+# a regression.
+[ "$(hard father_son 3)" -ge 50 ] && [ "$(hard father_son 4)" -le 4 ]
+ok $? "father and son: at most 4 persons in a merged resident ($(hard father_son 4))"
 for tag in nickname marriage moved; do
 	j=$(hard "$tag" 2)
 	a=$(hard "$tag" 3)
