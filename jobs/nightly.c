@@ -705,13 +705,48 @@ nightly_score(struct nightly *n, struct cluster *c, struct err *e)
 	return 0;
 }
 
+/*
+ * Queue review items: 'buf' (len bytes) holds COPY text rows of (origin,
+ * run_id, kind, reason, reference, resident_id, raised_at). An item is
+ * left out while an earlier night's item of the same reason and
+ * reference is open (nobody has resolved it): the queue holds a
+ * question once, with the night and score it was first raised with. A
+ * pair's reference ends in its score, " (p=0.987)", which is not part
+ * of the question. Adds the items queued to n->reviews.
+ */
+static int
+nightly_queue(struct nightly *n, const char *buf, size_t len, struct err *e)
+{
+	char count[32];
+	uint64_t rows;
+	int rc;
+
+	if ((rc = q(n->conn, e, "CREATE TEMP TABLE IF NOT EXISTS review_new "
+	    "(origin text, run_id bigint, kind text, reason text, reference "
+	    "text, resident_id bigint, raised_at timestamptz) ON COMMIT "
+	    "DROP")) != 0 ||
+	    (rc = q(n->conn, e, "TRUNCATE review_new")) != 0 ||
+	    (rc = pgcopy_data(n->conn, "review_new (origin, run_id, kind, "
+	    "reason, reference, resident_id, raised_at)", buf, len, &rows,
+	    e)) != 0 ||
+	    (rc = q1(n->conn, e, count, sizeof(count), "WITH ins AS ("
+	    "INSERT INTO svod.review_queue (origin, run_id, kind, reason, "
+	    "reference, resident_id, raised_at) SELECT r.* FROM review_new r "
+	    "WHERE NOT EXISTS (SELECT 1 FROM svod.review_queue q WHERE "
+	    "q.resolved_at IS NULL AND q.reason = r.reason AND "
+	    "split_part(q.reference, ' (p=', 1) = split_part(r.reference, "
+	    "' (p=', 1)) RETURNING 1) SELECT count(*) FROM ins")) != 0)
+		return rc;
+	n->reviews += strtoull(count, NULL, 10);
+	return 0;
+}
+
 /* Pairs in the uncertain band go to the advisers' review queue. */
 static int
 nightly_review_pairs(struct nightly *n, struct cluster *c, struct err *e)
 {
 	char *buf = NULL, now[64];
 	size_t len = 0;
-	uint64_t rows;
 	FILE *fp;
 	int rc;
 
@@ -739,10 +774,8 @@ nightly_review_pairs(struct nightly *n, struct cluster *c, struct err *e)
 		    (unsigned long long)cluster_resident(c, l->a), now);
 	}
 	fclose(fp);
-	rc = pgcopy_data(n->conn, "svod.review_queue (origin, run_id, kind, "
-	    "reason, reference, resident_id, raised_at)", buf, len, &rows, e);
+	rc = nightly_queue(n, buf, len, e);
 	free(buf);
-	n->reviews += rows;
 	return rc;
 }
 
@@ -913,11 +946,11 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 	struct cluster_prev *prev = NULL;
 	PGresult *prevres = NULL;
 	const struct cluster_event *ev;
-	char path[PATH_MAX + 96], next[32];
+	char path[PATH_MAX + 96], next[32], now[64], *qbuf = NULL;
 	uint64_t next_id, first_new;
-	size_t nprev = 0, nev;
+	size_t nprev = 0, nev, qlen = 0;
 	uint64_t rows;
-	FILE *fp = NULL;
+	FILE *fp = NULL, *qfp;
 	int rc;
 
 	for (size_t i = 0; i < n->nrecs; i++) {
@@ -1023,36 +1056,29 @@ nightly_match(struct nightly *n, struct cluster_stats *cs, struct err *e)
 		goto out;
 	/* A debt with no usable identity at all is a resident of its own,
 	 * flagged for an adviser to review. */
+	if ((rc = q1(n->conn, e, now, sizeof(now), "SELECT now()")) != 0 ||
+	    (qfp = open_memstream(&qbuf, &qlen)) == NULL) {
+		if (rc == 0)
+			rc = err_set(e, ERR_IO, "cannot buffer reviews: %s",
+			    strerror(errno));
+		goto out;
+	}
 	for (size_t i = 0; i < cluster_nrecords(c); i++) {
-		char ref[CLUSTER_KEY_MAX + 32];
-		const char *vals[4];
-		char run[24], rid[24];
-		PGresult *res;
+		const char *key = cluster_key(c, i);
 
 		if (n->recs[i].have != 0)
 			continue;
-		snprintf(ref, sizeof(ref), "%s:%s",
-		    feed_get((enum feed_id)cluster_feed(c, i))->name,
-		    cluster_key(c, i));
-		snprintf(run, sizeof(run), "%lld", n->run_id);
-		snprintf(rid, sizeof(rid), "%llu",
-		    (unsigned long long)cluster_resident(c, i));
-		vals[0] = run;
-		vals[1] = ref;
-		vals[2] = rid;
-		res = PQexecParams(n->conn, "INSERT INTO svod.review_queue "
-		    "(origin, run_id, kind, reason, reference, resident_id, "
-		    "raised_at) VALUES ('nightly', $1, 'resident', "
-		    "'no_identity', $2, $3, now())", 3, NULL, vals, NULL,
-		    NULL, 0);
-		rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0
-		    : err_set(e, ERR_DB, "cannot queue a review: %s",
-			PQerrorMessage(n->conn));
-		PQclear(res);
-		if (rc != 0)
-			goto out;
-		n->reviews++;
+		fprintf(qfp, "nightly\t%lld\tresident\tno_identity\t%s:",
+		    n->run_id, feed_get((enum feed_id)cluster_feed(c,
+		    i))->name);
+		pgcopy_text(qfp, key, strlen(key));
+		fprintf(qfp, "\t%llu\t%s\n",
+		    (unsigned long long)cluster_resident(c, i), now);
 	}
+	fclose(qfp);
+	if (qlen > 0)
+		rc = nightly_queue(n, qbuf, qlen, e);
+	free(qbuf);
 out:
 	if (fp != NULL)
 		fclose(fp);

@@ -202,6 +202,7 @@ ok $? "eval --json gives the same blocking recall and the comparisons"
 ok $? "the probabilistic matcher finds more true links than the deterministic one"
 d1=$(sql "SELECT manifest->'digests'->'link' FROM svod.run WHERE schema_name = (SELECT schema_name FROM svod.published)")
 p1=$(sql "SELECT manifest->'digests'->'match_pair' FROM svod.run WHERE schema_name = (SELECT schema_name FROM svod.published)")
+q1=$(sql "SELECT count(*) FROM svod.review_queue WHERE resolved_at IS NULL")
 "$svod" nightly --config "$tmp/prob.ini" >"$tmp/out" 2>&1
 d2=$(sql "SELECT manifest->'digests'->'link' FROM svod.run WHERE schema_name = (SELECT schema_name FROM svod.published)")
 p2=$(sql "SELECT manifest->'digests'->'match_pair' FROM svod.run WHERE schema_name = (SELECT schema_name FROM svod.published)")
@@ -209,6 +210,18 @@ p2=$(sql "SELECT manifest->'digests'->'match_pair' FROM svod.run WHERE schema_na
 ok $? "the same night scored twice gives the same links"
 [ -n "$p1" ] && [ "$p1" = "$p2" ] && ! echo "$p1" | grep -q '"rows": 0'
 ok $? "and the same scored pairs"
+q2=$(sql "SELECT count(*) FROM svod.review_queue WHERE resolved_at IS NULL")
+uq=$(sql "SELECT count(*) FROM svod.review_queue WHERE resolved_at IS NULL
+    AND reason = 'uncertain_match'")
+[ "$q1" -gt 0 ] 2>/dev/null && [ "$q1" = "$q2" ] && [ "$uq" -gt 0 ]
+ok $? "a question still open is not queued again the next night ($q1 open items, then $q2)"
+# Once resolved, a pair still uncertain is asked again.
+sql "UPDATE svod.review_queue SET resolved_at = now(), resolution = 'test'
+    WHERE reason = 'uncertain_match'" >"$tmp/out"
+"$svod" nightly --config "$tmp/prob.ini" >"$tmp/out" 2>&1
+[ "$(sql "SELECT count(*) FROM svod.review_queue WHERE resolved_at IS NULL
+    AND reason = 'uncertain_match'")" = "$uq" ]
+ok $? "once resolved, a pair still uncertain is queued again ($uq)"
 
 echo "1..$n"
 [ $fails -eq 0 ]
