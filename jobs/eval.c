@@ -71,9 +71,10 @@ static const char eval_usage[] =
     "Evidence ceiling: the share of true pairs whose records share more\n"
     "than names, directly or through the same person's other records: a\n"
     "keyed token of the NINO stem, NHS number, date of birth, UPRN or\n"
-    "postcode. The rest (a move with no date of birth on one record, say)\n"
-    "look just like two namesakes; a matcher that never links on names\n"
-    "alone cannot find them, so its recall stays near or below this.\n"
+    "postcode, or a debt a breathing-space notice names. The rest (a move\n"
+    "with no date of birth on one record, say) look just like two\n"
+    "namesakes; a matcher that never links on names alone cannot find\n"
+    "them, so its recall stays near or below this.\n"
     "Exit status: 0 scored; 64 usage; 65 a malformed truth file, or no\n"
     "record in both; 66 the truth file, the run or its schema is missing;\n"
     "69 database unavailable or access refused; 78 bad configuration.\n";
@@ -594,11 +595,100 @@ evid_find(size_t *parent, size_t x)
 	return x;
 }
 
+/* A debt reference a record holds: its record, by the reference. */
+struct evid_debt {
+	const char *ref;
+	size_t	 j;		/* index into ev->recs */
+};
+
+static int
+evid_debt_cmp(const void *pa, const void *pb)
+{
+	const struct evid_debt *a = pa, *b = pb;
+	int c = strcmp(a->ref, b->ref);
+
+	return c != 0 ? c : (a->j > b->j) - (a->j < b->j);
+}
+
+/*
+ * Join, in 'parent', each breathing-space notice to the records of its
+ * person that hold a debt it names (by creditor reference): the notice's
+ * own evidence besides names, as the matcher's debt_ref field uses it.
+ */
+static int
+evid_debt_refs(struct eval *ev, size_t *parent, struct err *e)
+{
+	char *id = PQescapeIdentifier(ev->conn, ev->schema,
+	    strlen(ev->schema));
+	struct evid_debt *held, key;
+	PGresult *hres, *nres;
+	char sql[1024];
+	size_t nheld = 0;
+
+	if (id == NULL)
+		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
+	snprintf(sql, sizeof(sql), "SELECT 'council_tax', source_key, "
+	    "account_ref FROM %s.council_tax UNION SELECT 'housing_benefit', "
+	    "source_key, claim_ref FROM %s.housing_benefit UNION SELECT "
+	    "'housing_benefit', source_key, overpayment_ref FROM "
+	    "%s.housing_benefit UNION SELECT 'rent', source_key, tenancy_ref "
+	    "FROM %s.rent UNION SELECT 'adult_social_care', source_key, "
+	    "invoice_ref FROM %s.adult_social_care", id, id, id, id, id);
+	hres = eval_query(ev, "reading the debts' references", sql, 0, NULL,
+	    e);
+	snprintf(sql, sizeof(sql), "SELECT 'breathing_space', ref, "
+	    "creditor_ref FROM %s.breathing_space_debt", id);
+	PQfreemem(id);
+	if (hres == NULL)
+		return ERR_DB;
+	if ((nres = eval_query(ev, "reading the notices' debts", sql, 0, NULL,
+	    e)) == NULL) {
+		PQclear(hres);
+		return ERR_DB;
+	}
+	held = xcalloc((size_t)PQntuples(hres) + 1, sizeof(*held));
+	for (int r = 0; r < PQntuples(hres); r++) {
+		long k = eval_find_rec(ev, PQgetvalue(hres, r, 0),
+		    PQgetvalue(hres, r, 1));
+
+		if (k >= 0 && !PQgetisnull(hres, r, 2))
+			held[nheld++] = (struct evid_debt){
+			    PQgetvalue(hres, r, 2), (size_t)k };
+	}
+	qsort(held, nheld, sizeof(*held), evid_debt_cmp);
+	for (int r = 0; r < PQntuples(nres); r++) {
+		long k = eval_find_rec(ev, PQgetvalue(nres, r, 0),
+		    PQgetvalue(nres, r, 1));
+		size_t lo = 0, hi = nheld, mid;
+
+		if (k < 0 || PQgetisnull(nres, r, 2))
+			continue;
+		key.ref = PQgetvalue(nres, r, 2);
+		key.j = 0;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (strcmp(held[mid].ref, key.ref) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nheld && strcmp(held[lo].ref, key.ref) == 0; lo++)
+			if (ev->person[held[lo].j] == ev->person[k])
+				parent[evid_find(parent, held[lo].j)] =
+				    evid_find(parent, (size_t)k);
+	}
+	free(held);
+	PQclear(hres);
+	PQclear(nres);
+	return 0;
+}
+
 /*
  * How many true pairs a matcher that never links on names alone could
  * find at best: within each true person, records joined (directly or by
  * a chain) when they share a token of the NINO stem, the NHS number, the
- * date of birth, the UPRN or the postcode; the pairs inside those groups.
+ * date of birth, the UPRN or the postcode, or when a breathing-space
+ * notice names a debt the other holds; the pairs inside those groups.
  * The rest of the true pairs agree on names at most: a move with no date
  * of birth on one record, say, which a namesake looks just like.
  */
@@ -613,7 +703,7 @@ eval_evidence(struct eval *ev, struct err *e)
 	PGresult *res;
 	char *sql;
 	size_t len = 0, cap = 4096;
-	int rows;
+	int rows, rc;
 
 	if (ident == NULL)
 		return pgconn_fail(ev->conn, NULL, "quoting the schema", e);
@@ -655,7 +745,6 @@ eval_evidence(struct eval *ev, struct err *e)
 		parent[j] = j;
 	}
 	qsort(ref, ev->nrecs, sizeof(*ref), evid_cmp);
-	ev->evidence_pairs = 0;
 	for (lo = 0; lo < ev->nrecs; lo = hi) {
 		for (hi = lo + 1; hi < ev->nrecs &&
 		    ref[hi].person == ref[lo].person; hi++)
@@ -676,6 +765,19 @@ eval_evidence(struct eval *ev, struct err *e)
 						break;
 					}
 				}
+	}
+	PQclear(res);
+	free(tok);
+	if ((rc = evid_debt_refs(ev, parent, e)) != 0) {
+		free(parent);
+		free(ref);
+		return rc;
+	}
+	ev->evidence_pairs = 0;
+	for (lo = 0; lo < ev->nrecs; lo = hi) {
+		for (hi = lo + 1; hi < ev->nrecs &&
+		    ref[hi].person == ref[lo].person; hi++)
+			;
 		/* Pairs inside each group: count each record's group. */
 		for (a = lo; a < hi; a++) {
 			size_t same = 0;
@@ -688,8 +790,6 @@ eval_evidence(struct eval *ev, struct err *e)
 	}
 	free(parent);
 	free(ref);
-	free(tok);
-	PQclear(res);
 	return 0;
 }
 

@@ -328,8 +328,20 @@ nightly_remember(struct nightly *n, const struct record *rec,
 	    i = (i + 1) & (n->seencap - 1)) {
 		const struct nightly_rec *o = &n->recs[n->seen[i] - 1];
 
-		if (o->feed == rec->desc->id && strcmp(o->key, rec->key) == 0)
+		if (o->feed == rec->desc->id && strcmp(o->key, rec->key) == 0) {
+			/* Another overpayment of a claim, another invoice
+			 * of a client: its debt references count too. */
+			if (n->encode != NULL && rec->v != NULL) {
+				uint64_t refs[COMPARE_REFS_MAX];
+				bool named;
+				size_t nr = pipeline_debt_refs(rec, refs,
+				    COMPARE_REFS_MAX, &named);
+
+				compare_add_refs(&n->crecs[n->seen[i] - 1],
+				    refs, nr);
+			}
 			return;
+		}
 	}
 	n->seen[i] = (uint32_t)n->nrecs + 1;
 	if (n->nrecs == n->caprecs) {
@@ -347,15 +359,20 @@ nightly_remember(struct nightly *n, const struct record *rec,
 		struct dob_parts dp;
 		bool dob = rec->v != NULL && pipeline_name_dob(rec, &nm, &dp);
 		char premises[64] = "";
+		uint64_t refs[COMPARE_REFS_MAX];
 		struct compare_source src = { r->feed,
 			(uint32_t)(n->nrecs - 1), id->have,
 			(const unsigned char (*)[PSEUDONYM_TOKEN_LEN])id->tok,
 			rec->v != NULL ? &nm : NULL, dob ? &dp : NULL,
-			premises, pipeline_account(rec), n->as_of_year };
+			premises, pipeline_account(rec), n->as_of_year, refs, 0,
+			false };
 		int rc;
 
-		if (rec->v != NULL)
+		if (rec->v != NULL) {
 			pipeline_premises(rec, premises, sizeof(premises));
+			src.nrefs = pipeline_debt_refs(rec, refs,
+			    COMPARE_REFS_MAX, &src.names_refs);
+		}
 
 		if (n->crecs_cap < n->caprecs) {
 			n->crecs_cap = n->caprecs;

@@ -71,11 +71,17 @@ pipeline_release(struct pipeline *pl)
 	pl->ps = NULL;
 }
 
+/* The fields that hold a debt's reference, in any feed. */
+static const char *const ref_fields[5] = { "account_ref", "claim_ref",
+	"overpayment_ref", "tenancy_ref", "invoice_ref" };
+
 /* Indexes of the identity fields of each feed, -1 where it has none. */
 struct ident_fields {
 	int	 title, forename, middle, surname, dob, uprn, postcode, nino,
 		 nhs;
 	int	 address[4];		/* address_1 .. address_4 */
+	int	 refs[5];		/* the debt references it holds */
+	int	 creditor;		/* creditor_ref of a notice's debts */
 };
 
 static const struct ident_fields *
@@ -102,6 +108,9 @@ ident_fields(const struct feed_desc *fd)
 			snprintf(name, sizeof(name), "address_%d", i + 1);
 			f->address[i] = feed_field_index(fd, name);
 		}
+		for (int i = 0; i < 5; i++)
+			f->refs[i] = feed_field_index(fd, ref_fields[i]);
+		f->creditor = feed_field_index(fd, "creditor_ref");
 		done[fd->id] = true;
 	}
 	return f;
@@ -157,6 +166,40 @@ pipeline_premises(const struct record *rec, char *out, size_t cap)
 	for (int i = 0; i < 4; i++)
 		lines[i] = str_at(rec, f->address[i]);
 	return normalize_premises(lines, 4, out, cap);
+}
+
+size_t
+pipeline_debt_refs(const struct record *rec, uint64_t *out, size_t max,
+    bool *named)
+{
+	const struct ident_fields *f = ident_fields(rec->desc);
+	const struct feed_desc *fd = rec->desc;
+	size_t n = 0;
+	int fi;
+
+	*named = fd->item != NULL && !fd->item_is_record;
+	if (*named) {
+		/* A notice: the creditor references of its debts. */
+		if ((fi = f->creditor) < 0)
+			return 0;
+		for (size_t i = 0; i < rec->nitems && n < max; i++) {
+			const struct value *v = &rec->items[i].v[fi];
+
+			if (v->present && v->n > 0)
+				out[n++] = XXH3_64bits(v->s, v->n) | 1;
+		}
+		return n;
+	}
+	for (size_t k = 0; k < 5 && n < max; k++) {
+		const struct value *v;
+
+		if ((fi = f->refs[k]) < 0)
+			continue;
+		v = &rec->v[fi];
+		if (v->present && v->n > 0)
+			out[n++] = XXH3_64bits(v->s, v->n) | 1;
+	}
+	return n;
 }
 
 uint64_t

@@ -83,6 +83,17 @@ bool	 pipeline_name_dob(const struct record *rec, struct name_norm *nm,
 size_t	 pipeline_premises(const struct record *rec, char *out, size_t cap);
 
 /*
+ * The debt references of 'rec', hashed with XXH3 (non-zero), into out
+ * (at most max); returns how many. A breathing-space notice gives the
+ * creditor references of its debts (*named true); other records the
+ * references they hold: a council tax account, a claim and its
+ * overpayment, a tenancy, an invoice (*named false). Source references,
+ * not personal data.
+ */
+size_t	 pipeline_debt_refs(const struct record *rec, uint64_t *out,
+	    size_t max, bool *named);
+
+/*
  * The account the record is one party of, when its feed's source key has
  * more than one part (council tax account and party, tenancy and
  * tenant): a non-zero hash of the feed and the key without its last

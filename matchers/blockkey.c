@@ -30,9 +30,12 @@ struct pairbuf {
 	size_t	 n, cap;
 };
 
+_Static_assert(BLOCKKEY_KEYS_MAX >= NICKNAME_VARIANTS_MAX,
+    "a key per nickname form");
+
 static const char *const kind_names[BLOCKKEY_KINDS] = {
 	"surname_dm_year", "dob", "postcode_initial", "nino", "uprn",
-	"nickname_surname", "account",
+	"nickname_surname", "account", "debt_ref",
 };
 
 /*
@@ -43,7 +46,7 @@ static const char *const kind_names[BLOCKKEY_KINDS] = {
 static const uint64_t kind_seed[BLOCKKEY_KINDS] = {
 	0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL,
 	0xd6e8feb86659fd93ULL, 0xa0761d6478bd642fULL, 0xe7037ed1a0b428dbULL,
-	0x8ebc6af09c88c6e3ULL,
+	0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL,
 };
 
 void
@@ -118,6 +121,11 @@ blockkey_keys(const struct compare_rec *r, enum blockkey_kind k,
 		if (r->account != 0)
 			out[n++] = XXH3_64bits_withSeed(&r->account,
 			    sizeof(r->account), kind_seed[k]);
+		break;
+	case BLOCKKEY_DEBT_REF:
+		for (t = 0; t < r->nrefs && n < BLOCKKEY_KEYS_MAX; t++)
+			out[n++] = XXH3_64bits_withSeed(&r->refs[t],
+			    sizeof(r->refs[t]), kind_seed[k]);
 		break;
 	default:
 		break;

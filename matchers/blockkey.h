@@ -49,10 +49,16 @@ enum blockkey_kind {
 	 * (compare_distinct) is never lost to blocking.
 	 */
 	BLOCKKEY_ACCOUNT,
+	/*
+	 * Each debt reference a record holds or, for a breathing-space
+	 * notice, names: the notice meets the records of the debts it
+	 * names.
+	 */
+	BLOCKKEY_DEBT_REF,
 	BLOCKKEY_KINDS		/* not a kind: the count */
 };
 /* Most keys of one kind a record gives. */
-#define BLOCKKEY_KEYS_MAX	NICKNAME_VARIANTS_MAX
+#define BLOCKKEY_KEYS_MAX	COMPARE_REFS_MAX
 
 #define BLOCKKEY_ALL	((1u << BLOCKKEY_KINDS) - 1)
 

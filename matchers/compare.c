@@ -279,6 +279,9 @@ compare_rec_build(struct pseudonym *ps, const struct encode *en,
 	out->feed = src->feed;
 	out->index = src->index;
 	out->account = src->account;
+	if (src->names_refs)
+		out->flags |= COMPARE_NAMES_REFS;
+	compare_add_refs(out, src->refs, src->nrefs);
 	for (i = 0; i < sizeof(copied) / sizeof(copied[0]); i++)
 		if (src->tok != NULL && (src->have >> copied[i].p) & 1u)
 			set_tag(out, copied[i].t, src->tok[copied[i].p]);
@@ -488,6 +491,32 @@ compare_id(const struct compare_rec *a, const struct compare_rec *b,
 	return a->tag[t] == b->tag[t] ? MODEL_ID_AGREE : MODEL_ID_DISAGREE;
 }
 
+void
+compare_add_refs(struct compare_rec *r, const uint64_t *refs, size_t n)
+{
+	for (size_t i = 0; i < n && r->nrefs < COMPARE_REFS_MAX; i++) {
+		size_t j;
+
+		for (j = 0; j < r->nrefs && r->refs[j] != refs[i]; j++)
+			;
+		if (j == r->nrefs)
+			r->refs[r->nrefs++] = refs[i];
+	}
+}
+
+enum model_id_level
+compare_debt_ref(const struct compare_rec *a, const struct compare_rec *b)
+{
+	if (((a->flags ^ b->flags) & COMPARE_NAMES_REFS) == 0 ||
+	    a->nrefs == 0 || b->nrefs == 0)
+		return MODEL_ID_MISSING;
+	for (size_t i = 0; i < a->nrefs; i++)
+		for (size_t j = 0; j < b->nrefs; j++)
+			if (a->refs[i] == b->refs[j])
+				return MODEL_ID_AGREE;
+	return MODEL_ID_DISAGREE;
+}
+
 const char *
 compare_distinct(const struct compare_rec *a, const struct compare_rec *b)
 {
@@ -515,6 +544,7 @@ compare_pair(const struct compare_rec *a, const struct compare_rec *b,
 	lv[MODEL_F_UPRN] = (uint8_t)compare_id(a, b, COMPARE_T_UPRN);
 	lv[MODEL_F_NINO] = (uint8_t)compare_id(a, b, COMPARE_T_NINO);
 	lv[MODEL_F_NHS] = (uint8_t)compare_id(a, b, COMPARE_T_NHS);
+	lv[MODEL_F_DEBT_REF] = (uint8_t)compare_debt_ref(a, b);
 	lv[MODEL_F_SUFFIX] = (uint8_t)(a->suffix == COMPARE_SUFFIX_NONE ||
 	    b->suffix == COMPARE_SUFFIX_NONE ? MODEL_ID_MISSING :
 	    a->suffix == b->suffix ? MODEL_ID_AGREE : MODEL_ID_DISAGREE);

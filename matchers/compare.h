@@ -62,6 +62,8 @@
 #define COMPARE_DOB_DIGITS	8	/* YYYYMMDD */
 /* Forename letters whose deletion is hashed (longer names: the first). */
 #define COMPARE_FORENAME_DEL	12
+/* Debt references a match record holds; more are left out. */
+#define COMPARE_REFS_MAX	8
 #define COMPARE_NAME_LOW	0.78
 
 /*
@@ -134,7 +136,12 @@ enum {
 	 * Born fewer than COMPARE_SR_MIN_AGE years before the as-of date:
 	 * too young to be the "Sr" of an adult of the same name.
 	 */
-	COMPARE_YOUNG = 1 << 1
+	COMPARE_YOUNG = 1 << 1,
+	/*
+	 * The record names debts it does not hold (a breathing-space
+	 * notice's creditor references); otherwise its refs are its own.
+	 */
+	COMPARE_NAMES_REFS = 1 << 2
 };
 /* The least age of a father whose son of the same name is an adult. */
 #define COMPARE_SR_MIN_AGE	34
@@ -180,6 +187,14 @@ struct compare_rec {
 	 */
 	uint64_t forename_del[1 + COMPARE_FORENAME_DEL];
 	uint8_t	 nforename_del;
+	/*
+	 * Debt references, hashed (XXH3; source references, not personal
+	 * data): those the record holds (a council tax account, a claim and
+	 * its overpayments, a tenancy, invoices), or with COMPARE_NAMES_REFS
+	 * those a notice names. nrefs counts them.
+	 */
+	uint8_t	 nrefs;
+	uint64_t refs[COMPARE_REFS_MAX];
 	/* Bits set in each filter; 0 when the name is missing. */
 	uint16_t forename_pop;
 	uint16_t surname_pop;
@@ -206,6 +221,10 @@ struct compare_source {
 	const char *premises;
 	uint64_t account;		/* see struct compare_rec */
 	int	 as_of_year;		/* of the run, for COMPARE_YOUNG; 0: none */
+	/* Debt references (struct compare_rec), hashed; names_refs: named. */
+	const uint64_t *refs;
+	size_t	 nrefs;
+	bool	 names_refs;
 };
 
 /* Thresholds of the comparison. Set the defaults with compare_params_default. */
@@ -294,6 +313,22 @@ enum model_id_level compare_id(const struct compare_rec *a,
 uint64_t compare_pair(const struct compare_rec *a,
 	    const struct compare_rec *b, const struct compare_params *p,
 	    uint8_t *levels);
+
+/*
+ * Debt reference, when exactly one of the two names debts (a notice) and
+ * both have references: AGREE when one it names is a debt the other
+ * holds, else DISAGREE (a notice need not name every debt: weak
+ * evidence). MISSING otherwise.
+ */
+enum model_id_level compare_debt_ref(const struct compare_rec *a,
+	    const struct compare_rec *b);
+/*
+ * Add debt reference hashes to 'r' (a record seen again: another
+ * overpayment of a claim, another invoice of a client), up to
+ * COMPARE_REFS_MAX in all, without repeats.
+ */
+void	 compare_add_refs(struct compare_rec *r, const uint64_t *refs,
+	    size_t n);
 
 /*
  * Can the two records not be one person, whatever else they agree on?

@@ -423,6 +423,7 @@ static const double m_prior[MODEL_SVOD_NFIELDS][MODEL_LEVELS_MAX] = {
 	[MODEL_F_NINO] = { 0.99, 0.01 },
 	[MODEL_F_NHS] = { 0.99, 0.01 },
 	[MODEL_F_SUFFIX] = { 0.99, 0.01 },
+	[MODEL_F_DEBT_REF] = { 0.6, 0.4 },
 };
 
 /*
@@ -630,6 +631,13 @@ score(const struct model *md, uint64_t pat, uint32_t ff, uint32_t fs,
 	return w;
 }
 
+/* A notice names a debt the other record holds. */
+static bool
+debt_named(uint64_t pat)
+{
+	return model_pattern_level(pat, MODEL_F_DEBT_REF) == MODEL_ID_AGREE;
+}
+
 /*
  * The pair agrees on nothing but names: no identifier, no date of birth
  * (exact, swapped or a digit off), no UPRN, no postcode. A person asked
@@ -647,6 +655,7 @@ names_only(uint64_t pat)
 	return model_pattern_level(pat, MODEL_F_NINO) != MODEL_ID_AGREE &&
 	    model_pattern_level(pat, MODEL_F_NHS) != MODEL_ID_AGREE &&
 	    model_pattern_level(pat, MODEL_F_UPRN) != MODEL_ID_AGREE &&
+	    !debt_named(pat) &&
 	    dob != MODEL_DOB_EXACT && dob != MODEL_DOB_SWAPPED &&
 	    dob != MODEL_DOB_ONE_DIGIT && pc != MODEL_PC_PREMISES &&
 	    pc != MODEL_PC_FULL && pc != MODEL_PC_OTHER;
@@ -694,15 +703,17 @@ dwelling(uint64_t pat)
  *    edit: Lucy and Lily), needs the NINO stem or NHS number: twins
  *    share surname, date of birth and address.
  *  - Another surname needs an identifier, or the forename (exact or
- *    nickname) at one dwelling: a marriage at one address is the usual
- *    case, the next tenant of one forename the rare one. Forename and
+ *    nickname) at one dwelling or on a debt the notice names: a
+ *    marriage at one address is the usual case, the next tenant of one
+ *    forename the rare one. Forename and
  *    date of birth alone are not enough: in a borough of a million, two
  *    women of one forename and birthday are commoner than a marriage
  *    and a move seen in two systems (measured: 167 false links against
  *    55 true ones).
  *  - Names must not stand alone: the date of birth (exact or swapped),
- *    an identifier, or the address (UPRN, or postcode with premises the
- *    same or unknown) must agree as well; two people of a common name
+ *    an identifier, the address (UPRN, or postcode with premises the
+ *    same or unknown), or a debt a breathing-space notice names must
+ *    agree as well; two people of a common name
  *    agree on nothing else, and a date one digit off at another address
  *    is as often another person born that week. (A common full name
  *    weighs little: see fullname_weight.)
@@ -748,9 +759,10 @@ discriminates(uint64_t pat)
 	 */
 	if (model_pattern_level(pat, MODEL_F_SURNAME) == MODEL_SN_DISAGREE &&
 	    !id && !((fn == MODEL_FN_EXACT || fn == MODEL_FN_NICKNAME) &&
-	    dwelling(pat)))
+	    (dwelling(pat) || debt_named(pat))))
 		return false;
 	return id || dob == MODEL_DOB_EXACT || dob == MODEL_DOB_SWAPPED ||
+	    debt_named(pat) ||
 	    model_pattern_level(pat, MODEL_F_UPRN) == MODEL_ID_AGREE ||
 	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_PREMISES ||
 	    model_pattern_level(pat, MODEL_F_POSTCODE) == MODEL_PC_FULL;

@@ -57,6 +57,8 @@ const struct model_field model_svod_fields[MODEL_SVOD_NFIELDS] = {
 	    MODEL_NO_LEVEL, 0, id_levels },
 	[MODEL_F_SUFFIX] = { "suffix", 3, MODEL_ID_MISSING,
 	    MODEL_NO_LEVEL, 0, id_levels },
+	[MODEL_F_DEBT_REF] = { "debt_ref", 3, MODEL_ID_MISSING,
+	    MODEL_NO_LEVEL, 0, id_levels },
 };
 
 _Static_assert(sizeof(forename_levels) / sizeof(char *) == 9, "forename");

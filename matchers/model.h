@@ -151,13 +151,14 @@ struct model_thresholds {
 };
 
 /*
- * The svod layout: eight fields, levels strongest first, missing last.
+ * The svod layout: nine fields, levels strongest first, missing last.
  * SWAPPED on a name means forename and surname agree crosswise.
  */
 enum model_svod_field {
 	MODEL_F_FORENAME, MODEL_F_SURNAME, MODEL_F_DOB, MODEL_F_POSTCODE,
 	MODEL_F_UPRN, MODEL_F_NINO, MODEL_F_NHS,
 	MODEL_F_SUFFIX,		/* generational: Jr, Sr, III */
+	MODEL_F_DEBT_REF,	/* a notice names a debt the other holds */
 	MODEL_SVOD_NFIELDS
 };
 enum model_forename_level {
@@ -182,7 +183,10 @@ enum model_postcode_level {
 	MODEL_PC_SECTOR, MODEL_PC_DISTRICT, MODEL_PC_DISAGREE,
 	MODEL_PC_MISSING
 };
-/* UPRN, NINO stem, NHS number and the generational suffix. */
+/*
+ * UPRN, NINO stem, NHS number, the generational suffix and the debt
+ * reference (compare_debt_ref).
+ */
 enum model_id_level {
 	MODEL_ID_AGREE, MODEL_ID_DISAGREE, MODEL_ID_MISSING
 };

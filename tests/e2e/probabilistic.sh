@@ -62,6 +62,12 @@ done
 [ "$(hard moved 3)" -ge 2 ] && [ "$(hard moved 2)" = "$(hard moved 3)" ] &&
     [ "$(hard moved 4)" = 0 ]
 ok $? "moved: each mover whose records share more than names is one resident"
+# A notice naming a debt of the committed borough links to its holder
+# through the debt reference.
+[ "$(sql "SELECT count(*) FROM auditor.match_pair WHERE decision = 'link'
+    AND evidence->'debt_ref'->>'level' = 'agree'
+    AND 'breathing_space' IN (feed_a, feed_b)")" -gt 0 ] 2>/dev/null
+ok $? "a breathing-space notice links to the holder of a debt it names"
 # The marriage: council tax and a tenancy at one UPRN, one forename, two
 # surnames, no date of birth on either: a person decides.
 [ "$(hard marriage 3)" = 1 ] && [ "$(hard marriage 4)" = 0 ] &&

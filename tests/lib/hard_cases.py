@@ -5,7 +5,9 @@ usage: hard_cases.py TRUTH.csv LINKS TOKENS
 LINKS: "feed:source_key<TAB>resident_id" lines (auditor.link);
 TOKENS: "feed:source_key<TAB>nino<TAB>nhs<TAB>dob<TAB>uprn<TAB>postcode"
 lines, the keyed tokens as text ('' when missing).
-Prints one line per tag: "tag joined linkable wrongly_merged persons". A
+Prints one line per tag: "tag joined linkable wrongly_merged persons",
+and a line "notice ..." for the persons with a breathing-space notice
+(there "linkable" counts every such person with another record). A
 person is linkable when their records are joined by shared tokens (more
 than names); joined when all their records are in one resident; wrongly
 merged when a resident holding one of their records holds another
@@ -41,13 +43,20 @@ def linkable(ks):
                 up[find(a)] = find(b)
     return len({find(k) for k in ks}) == 1
 
-for tag in ("twin", "father_son", "nickname", "marriage", "moved"):
-    persons = {truth[k] for k in truth if tag in tags[k] and k in res}
+def report(tag, persons, need_evidence=True):
     joined = able = merged = 0
     for p in persons:
         ks = by_person[p]
         merged += any(len(by_res[res[k]]) > 1 for k in ks)
-        if len(ks) > 1 and linkable(ks):
+        if len(ks) > 1 and (not need_evidence or linkable(ks)):
             able += 1
             joined += len({res[k] for k in ks}) == 1
     print(tag, joined, able, merged, len(persons))
+
+for tag in ("twin", "father_son", "nickname", "marriage", "moved"):
+    report(tag, {truth[k] for k in truth if tag in tags[k] and k in res})
+# People with a breathing-space notice and other records: here every
+# such person counts ("linkable" is not asked), as the notice's debts are
+# what it protects.
+report("notice", {truth[k] for k in truth
+                  if k.startswith("breathing_space:") and k in res}, False)

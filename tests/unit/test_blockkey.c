@@ -42,6 +42,8 @@ lonely(struct compare_rec *r, uint32_t id)
 		    (t < COMPARE_T_NICK1 || t > COMPARE_T_NICK3))
 			set(r, (enum compare_tag)t, (uint64_t)id * 100 + t);
 	r->account = (uint64_t)id * 100 + 99;
+	r->nrefs = 1;
+	r->refs[0] = (uint64_t)id * 100 + 98;
 }
 
 static uint64_t *
@@ -89,6 +91,10 @@ share_kind(struct compare_rec r[2], enum blockkey_kind k)
 		break;
 	case BLOCKKEY_ACCOUNT:
 		r[1].account = r[0].account;
+		break;
+	case BLOCKKEY_DEBT_REF:
+		/* A notice naming the other's debt among others. */
+		r[1].refs[r[1].nrefs++] = r[0].refs[0];
 		break;
 	default:
 		fail();
@@ -352,7 +358,7 @@ test_nickname_via_builder(void **state)
 		    fn[i], strlen(fn[i]), tok[PSEUDONYM_FORENAME]), 0);
 		src = (struct compare_source){ 0, (uint32_t)i,
 		    1u << PSEUDONYM_SURNAME | 1u << PSEUDONYM_FORENAME, tok,
-		    &nm, NULL, NULL, 0, 0 };
+		    &nm, NULL, NULL, 0, 0, NULL, 0, false };
 		assert_int_equal(compare_rec_build(ps, en, &src, &r[i], &e),
 		    0);
 	}

@@ -155,7 +155,8 @@ build_at(struct fixture *f, const struct person *pp, const char *premises,
 	TOKS(FORENAME, nm.forename);
 	TOKS(FORENAME_INITIAL, nm.forename_initial);
 	src = (struct compare_source){ 1, 7, have, t, &nm,
-	    pp->dob != NULL ? &dp : NULL, premises, account, 2026 };
+	    pp->dob != NULL ? &dp : NULL, premises, account, 2026, NULL, 0,
+	    false };
 	err_clear(&e);
 	assert_int_equal(compare_rec_build(f->ps, f->en, &src, r, &e), 0);
 }
@@ -483,6 +484,60 @@ test_premises_levels(void **state)
 	assert_false(compare_has(&ra, COMPARE_T_PREMISES));
 }
 
+/* A breathing-space notice naming a debt another record holds. */
+static void
+test_debt_ref(void **state)
+{
+	struct fixture *f = *state;
+	struct person p = { "Magdalena", "Nowak", "1945-03-25", NULL, NULL,
+	    NULL, NULL };
+	const uint64_t held[] = { 11, 12, 13 }, named[] = { 99, 12 },
+	    other[] = { 98 };
+	struct compare_rec holder, notice, stranger, second;
+	struct compare_source src;
+	uint8_t lv[MODEL_SVOD_NFIELDS];
+
+	build(f, &p, &holder);
+	compare_add_refs(&holder, held, 3);
+	build(f, &p, &notice);
+	notice.flags |= COMPARE_NAMES_REFS;
+	compare_add_refs(&notice, named, 2);
+	assert_int_equal(compare_debt_ref(&holder, &notice), MODEL_ID_AGREE);
+	assert_int_equal(compare_debt_ref(&notice, &holder), MODEL_ID_AGREE);
+	compare_pair(&holder, &notice, &f->cp, lv);
+	assert_int_equal(lv[MODEL_F_DEBT_REF], MODEL_ID_AGREE);
+	/* A notice naming other debts: a weak disagreement. */
+	build(f, &p, &stranger);
+	stranger.flags |= COMPARE_NAMES_REFS;
+	compare_add_refs(&stranger, other, 1);
+	assert_int_equal(compare_debt_ref(&holder, &stranger),
+	    MODEL_ID_DISAGREE);
+	/* Two holders, or two notices, or no references: nothing to say. */
+	build(f, &p, &second);
+	compare_add_refs(&second, held, 3);
+	assert_int_equal(compare_debt_ref(&holder, &second), MODEL_ID_MISSING);
+	assert_int_equal(compare_debt_ref(&notice, &stranger),
+	    MODEL_ID_MISSING);
+	build(f, &p, &second);
+	second.flags |= COMPARE_NAMES_REFS;
+	assert_int_equal(compare_debt_ref(&holder, &second), MODEL_ID_MISSING);
+	/* Repeats are kept once; at most COMPARE_REFS_MAX. */
+	compare_add_refs(&holder, held, 3);
+	assert_int_equal(holder.nrefs, 3);
+	for (uint64_t v = 100; v < 120; v++)
+		compare_add_refs(&holder, &v, 1);
+	assert_int_equal(holder.nrefs, COMPARE_REFS_MAX);
+	/* The builder takes them from the source. */
+	memset(&src, 0, sizeof(src));
+	src.refs = named;
+	src.nrefs = 2;
+	src.names_refs = true;
+	assert_int_equal(compare_rec_build(f->ps, f->en, &src, &second,
+	    &(struct err){ 0 }), 0);
+	assert_int_equal(second.nrefs, 2);
+	assert_true(second.flags & COMPARE_NAMES_REFS);
+}
+
 /* Generational suffixes and the parties of one account. */
 static void
 test_distinct(void **state)
@@ -625,11 +680,11 @@ test_patterns(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS], want[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_NICKNAME, MODEL_SN_EXACT, MODEL_DOB_EXACT,
 		MODEL_PC_SECTOR, MODEL_ID_MISSING, MODEL_ID_AGREE,
-		MODEL_ID_MISSING, MODEL_ID_MISSING };
+		MODEL_ID_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING };
 	uint8_t want2[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_INITIAL, MODEL_SN_EXACT, MODEL_DOB_SWAPPED,
 		MODEL_PC_DISTRICT, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING, MODEL_ID_MISSING };
+		MODEL_ID_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING };
 
 	levels_of(f, &a, &b, lv);
 	assert_memory_equal(lv, want, sizeof(want));
@@ -691,7 +746,8 @@ test_wide_filter_refused(void **state)
 {
 	struct fixture *f = *state;
 	struct encode_params p = { 1024, 15, ENCODE_BALANCED };
-	struct compare_source src = { 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0 };
+	struct compare_source src = { 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0,
+	    NULL, 0, false };
 	struct compare_rec r;
 	struct encode *wide;
 	struct err e;
@@ -780,6 +836,7 @@ main(void)
 		cmocka_unit_test(test_postcode_levels),
 		cmocka_unit_test(test_premises_levels),
 		cmocka_unit_test(test_distinct),
+		cmocka_unit_test(test_debt_ref),
 		cmocka_unit_test(test_identifier_levels),
 		cmocka_unit_test(test_twins),
 		cmocka_unit_test(test_father_and_son),

@@ -198,7 +198,7 @@ build(struct fixture *f, const struct person *pp, uint8_t feed,
 	TOKS(FORENAME, nm.forename);
 	TOKS(FORENAME_INITIAL, nm.forename_initial);
 	src = (struct compare_source){ feed, index, have, t, &nm,
-	    pp->dob[0] != '\0' ? &dp : NULL, NULL, 0, 2026 };
+	    pp->dob[0] != '\0' ? &dp : NULL, NULL, 0, 2026, NULL, 0, false };
 	err_clear(&e);
 	assert_int_equal(compare_rec_build(ps, f->en, &src, r, &e), 0);
 }

@@ -413,6 +413,7 @@ static const struct truth svod_truth = {
 		{ 0.998, 0.002 },
 		{ 0.998, 0.002 },
 		{ 0.99, 0.01 },
+		{ 0.60, 0.40 },
 	},
 	{
 		{ 0.02, 0.005, 0.001, 0.001, 0.009, 0.03, 0.05, 0.884 },
@@ -423,8 +424,9 @@ static const struct truth svod_truth = {
 		{ 0.0001, 0.9999 },
 		{ 0.0001, 0.9999 },
 		{ 0.30, 0.70 },
+		{ 0.001, 0.999 },
 	},
-	{ 0.01, 0.01, 0.02, 0.05, 0.40, 0.50, 0.70, 0.90 },
+	{ 0.01, 0.01, 0.02, 0.05, 0.40, 0.50, 0.70, 0.90, 0.95 },
 };
 
 static void
@@ -435,7 +437,7 @@ test_svod_layout_nino_disagree(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_EXACT, MODEL_SN_EXACT, MODEL_DOB_EXACT, MODEL_PC_FULL,
 		MODEL_ID_MISSING, MODEL_ID_DISAGREE, MODEL_ID_MISSING,
-		MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_MISSING
 	};
 	double contrib[MODEL_SVOD_NFIELDS], w;
 
@@ -589,7 +591,7 @@ test_weight_missing_is_zero(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_EXACT, MODEL_SN_EXACT, MODEL_DOB_EXACT,
 		MODEL_PC_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING, MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING
 	};
 	double c[MODEL_SVOD_NFIELDS], w, w2, sum = 0;
 	struct model md;
@@ -626,7 +628,7 @@ test_weight_tf(void **state)
 	uint8_t lv[MODEL_SVOD_NFIELDS] = {
 		MODEL_FN_MISSING, MODEL_SN_EXACT, MODEL_DOB_MISSING,
 		MODEL_PC_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING,
-		MODEL_ID_MISSING, MODEL_ID_MISSING
+		MODEL_ID_MISSING, MODEL_ID_MISSING, MODEL_ID_MISSING
 	};
 	uint64_t rare[MODEL_SVOD_NFIELDS] = { 0 }, common[MODEL_SVOD_NFIELDS];
 	struct model_tf tf_rare = { rare, 1000000 }, tf_common;
