@@ -13,10 +13,13 @@
  * date of birth (cluster's same-feed constraint). Exactly one resident
  * found by a strong rule: the notice is recorded in
  * svod.moratorium_intraday with that resident and rule, and the
- * published views show it at once (schemas/004_notify.sql). No one, more
- * than one, or only weak evidence (surname and date of birth; forename,
- * surname and postcode): recorded with no resident and queued for an
- * adviser in svod.review_queue. Re-sending a notice (same ref, event and
+ * published views show it at once (schemas/004_notify.sql). With no
+ * strong rule, a debt the notice names (creditor reference) held by one
+ * resident under the notice's forename matches too (rule 'debt_ref'): a
+ * joint account's parties differ by forename, and a debtor who married
+ * since is still found. No one, more than one, or only weak evidence
+ * (surname and date of birth; forename, surname and postcode): recorded
+ * with no resident and queued for an adviser in svod.review_queue. Re-sending a notice (same ref, event and
  * registered date) changes nothing; a notice the published run's own feed
  * already holds is kept for the record but ignored by the views.
  * Nothing raw leaves the process: names, dates of birth and NINOs are
@@ -308,6 +311,62 @@ notify_conditions(const struct identity *id, bool or, char *buf, size_t cap)
 }
 
 /*
+ * The one resident of the published run who holds a debt notice n names
+ * (by creditor reference: a council tax account, a claim or overpayment,
+ * a tenancy, an invoice) in a record of the notice's forename (keyed
+ * token) whose date of birth, if both have one, is the notice's, into
+ * *rid; 0 when none or more than one. A joint account's
+ * parties are told apart by the forename; a debtor who married since is
+ * still found.
+ */
+static int
+notify_by_debt(struct notify *nt, const struct notice *n, uint64_t *rid,
+    struct err *e)
+{
+	bool dob = n->id.have & (1u << PSEUDONYM_DOB);
+	const char *vals[3] = { n->debts,
+		(const char *)n->id.tok[PSEUDONYM_FORENAME],
+		dob ? (const char *)n->id.tok[PSEUDONYM_DOB] : NULL };
+	int lens[3] = { 0, PSEUDONYM_TOKEN_LEN, dob ? PSEUDONYM_TOKEN_LEN : 0 };
+	int fmts[3] = { 0, 1, 1 };
+	Oid types[3] = { 3802, 17, 17 };	/* jsonb, bytea, bytea */
+	const char *s = nt->schema;
+	char sql[2048];
+	PGresult *res;
+	int rc = 0;
+
+	*rid = 0;
+	if (n->debts == NULL ||
+	    !(n->id.have & (1u << PSEUDONYM_FORENAME)))
+		return 0;
+	snprintf(sql, sizeof(sql), "WITH named AS (SELECT DISTINCT "
+	    "d->>'creditor_ref' AS ref FROM jsonb_array_elements($1) d), "
+	    "held AS (SELECT 'council_tax' AS feed, source_key, account_ref "
+	    "AS ref, tok_forename, tok_dob FROM %s.council_tax UNION ALL "
+	    "SELECT 'housing_benefit', source_key, claim_ref, tok_forename, "
+	    "tok_dob FROM %s.housing_benefit UNION ALL SELECT "
+	    "'housing_benefit', source_key, overpayment_ref, tok_forename, "
+	    "tok_dob FROM %s.housing_benefit UNION ALL SELECT 'rent', "
+	    "source_key, tenancy_ref, tok_forename, tok_dob FROM %s.rent "
+	    "UNION ALL SELECT 'adult_social_care', source_key, invoice_ref, "
+	    "tok_forename, tok_dob FROM %s.adult_social_care) SELECT "
+	    "DISTINCT l.resident_id FROM held h JOIN named USING (ref) JOIN "
+	    "%s.link l ON l.feed = h.feed AND l.source_key = h.source_key "
+	    "WHERE h.tok_forename = $2 AND ($3::bytea IS NULL OR h.tok_dob "
+	    "IS NULL OR h.tok_dob = $3)", s, s, s, s, s, s);
+	res = PQexecParams(nt->conn, sql, 3, types, vals, lens, fmts, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pgconn_fail(nt->conn, res, "matching a notice's debts", e);
+		PQclear(res);
+		return rc;
+	}
+	if (PQntuples(res) == 1)
+		*rid = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/*
  * Match notice n against the published run: fill its outcome, resident
  * and rule. Only keyed tokens are sent, as bytea parameters.
  */
@@ -392,8 +451,19 @@ notify_match(struct notify *nt, struct notice *n, struct err *e)
 		n->outcome = NOTIFY_MATCHED;
 		n->resident = strong;
 		n->rule = cluster_rule_name(cluster_rule_at((size_t)best));
-	} else if (nstrong > 0) {
+		return 0;
+	}
+	if (nstrong > 0) {
 		n->outcome = NOTIFY_AMBIGUOUS;
+		return 0;
+	}
+	/* No strong rule: a debt the notice names, under its forename. */
+	if ((rc = notify_by_debt(nt, n, &strong, e)) != 0)
+		return rc;
+	if (strong != 0) {
+		n->outcome = NOTIFY_MATCHED;
+		n->resident = strong;
+		n->rule = "debt_ref";
 	} else if (nweak > 0) {
 		n->outcome = NOTIFY_AMBIGUOUS;
 		/* One possible resident: the adviser starts there. */

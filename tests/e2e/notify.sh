@@ -7,7 +7,9 @@
 # nothing; a malformed file exits 65 naming file and line and records
 # nothing; a missing file 66, a bad configuration 78, no database 69; no
 # name, date of birth or NINO reaches stderr; the next night still shows
-# the notice and its digests are those of its inputs alone.
+# the notice and its digests are those of its inputs alone; a notice
+# with no NINO matches through a debt it names, held under its forename
+# and date of birth (married.xml).
 # usage: tests/e2e/notify.sh BUILD_DIR
 # requires: postgresql
 set -u
@@ -95,8 +97,21 @@ rc=$?
 [ $rc -eq 69 ]
 ok $? "no database exits 69 (rc $rc)"
 
+# A notice with no NINO, under a married name, for a debt it names: the
+# joint tenancy T0100115's tenant of that forename and date of birth.
+notify "$fx/married.xml"
+ok $? "svod notify married.xml exits 0"
+grep -q "matched resident $rid (debt_ref)" "$tmp/out" &&
+    grep -q 'notifications read 3, matched 1, to review 2' "$tmp/out"
+ok $? "the tenancy it names finds her (debt_ref); the other two go to review"
+[ "$(sql "SELECT resident_id || ' ' || rule FROM svod.moratorium_intraday WHERE ref = 'BS90000013'")" = "$rid debt_ref" ]
+ok $? "recorded with her resident and the rule debt_ref"
+[ "$(sql "SELECT count(*) FROM svod.moratorium_intraday WHERE ref IN ('BS90000014', 'BS90000015') AND resident_id IS NULL")" = 2 ] &&
+    [ "$(sql "SELECT count(*) FROM adviser.review_queue WHERE reference IN ('BS90000014', 'BS90000015') AND reason = 'unmatched_notification'")" = 2 ]
+ok $? "a forename no tenant has, or another date of birth: no one, for review"
+
 # Names, dates of birth and NINOs of the notices never reach stderr.
-! grep -i -E 'fatima|begum|CA945495C|CA 94 54 95|1963-08-17|zebedee|quarrington|vasquez|JT102938A|1958-02-03' \
+! grep -i -E 'fatima|begum|okonjo|zelda|1999-02-11|CA945495C|CA 94 54 95|1963-08-17|zebedee|quarrington|vasquez|JT102938A|1958-02-03' \
     "$tmp/err" >"$tmp/out"
 ok $? "no name, date of birth or NINO in svod's stderr"
 
