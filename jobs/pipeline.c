@@ -72,15 +72,16 @@ pipeline_release(struct pipeline *pl)
 }
 
 /* The fields that hold a debt's reference, in any feed. */
-static const char *const ref_fields[5] = { "account_ref", "claim_ref",
-	"overpayment_ref", "tenancy_ref", "invoice_ref" };
+#define REF_FIELDS	5
+static const char *const ref_fields[REF_FIELDS] = { "account_ref",
+	"claim_ref", "overpayment_ref", "tenancy_ref", "invoice_ref" };
 
 /* Indexes of the identity fields of each feed, -1 where it has none. */
 struct ident_fields {
 	int	 title, forename, middle, surname, dob, uprn, postcode, nino,
 		 nhs;
 	int	 address[4];		/* address_1 .. address_4 */
-	int	 refs[5];		/* the debt references it holds */
+	int	 refs[REF_FIELDS];	/* the debt references it holds */
 	int	 creditor;		/* creditor_ref of a notice's debts */
 };
 
@@ -108,7 +109,7 @@ ident_fields(const struct feed_desc *fd)
 			snprintf(name, sizeof(name), "address_%d", i + 1);
 			f->address[i] = feed_field_index(fd, name);
 		}
-		for (int i = 0; i < 5; i++)
+		for (int i = 0; i < REF_FIELDS; i++)
 			f->refs[i] = feed_field_index(fd, ref_fields[i]);
 		f->creditor = feed_field_index(fd, "creditor_ref");
 		done[fd->id] = true;
@@ -190,7 +191,7 @@ pipeline_debt_refs(const struct record *rec, uint64_t *out, size_t max,
 		}
 		return n;
 	}
-	for (size_t k = 0; k < 5 && n < max; k++) {
+	for (size_t k = 0; k < REF_FIELDS && n < max; k++) {
 		const struct value *v;
 
 		if ((fi = f->refs[k]) < 0)
