@@ -95,7 +95,7 @@ asan: deps
 	  CFLAGS="-O1 -g $(SAN)" check-build
 	@ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
-	  sh tests/run.sh build/asan
+	  READERS_LOCK_MS=250 sh tests/run.sh build/asan
 
 fuzz: deps
 	@$(MAKE) --no-print-directory need-pkgs

@@ -7,13 +7,20 @@
 # must be seen; and each publish must hold its locks under 100 ms
 # ("locks held N ms" in svod's summary). Half the readers connect for each
 # read, half keep a session open and read every 20 ms.
-# usage: tests/e2e/readers.sh BUILD_DIR   (env: READERS, READ_SECONDS)
+# usage: tests/e2e/readers.sh BUILD_DIR
+#        (env: READERS, READ_SECONDS, READERS_LOCK_MS)
 # requires: postgresql
 set -u
 top=$(pwd)
 . "$top/tests/lib/e2e.sh"
 readers=${READERS:-8}
-limit=${READ_SECONDS:-20}
+# The bound on a publish's lock time: 100 ms, the nightly job's target;
+# make asan sets 250, as the instrumented client is slower.
+lock_ms=${READERS_LOCK_MS:-100}
+# A safety limit only: the readers stop on the stop file once the three
+# nights are published and read. Three nights under ASan, each publish
+# retrying while eight readers hold their locks, take well over 20 s.
+limit=${READ_SECONDS:-180}
 pids=""
 
 # Stop the readers (they also stop by themselves on the stop file or
@@ -172,6 +179,14 @@ for step in b1 a2 b2; do
 	nightly "$cfg" $step || pubs_ok=1
 	sleep 0.5
 done
+# Night B is published last: let the readers read it before they stop
+# (on a loaded machine a reader's query can take a while), at most 30 s.
+i=0
+while [ $i -lt 60 ] && ! cat "$tmp"/reader.* 2>/dev/null |
+    grep -q "^ok|$tot_b|"; do
+	sleep 0.5
+	i=$((i + 1))
+done
 sleep 1
 : >"$tmp/stop"
 for p in $pids; do
@@ -229,9 +244,9 @@ tries=$(cat "$tmp"/nightly.b1 "$tmp"/nightly.a2 "$tmp"/nightly.b2 |
 echo "# publish locks held (ms):$held; tries per publish: $tries"
 cat "$tmp"/nightly.b1 "$tmp"/nightly.a2 "$tmp"/nightly.b2 | grep -e publish \
     -e WARN >"$tmp/out"
-echo "$held" | awk '{ for (i = 1; i <= NF; i++)
-	if ($i !~ /^[0-9.]+$/ || $i + 0 >= 100) exit 1 }'
-ok $? "each publish held its locks under 100 ms"
+echo "$held" | awk -v max="$lock_ms" '{ for (i = 1; i <= NF; i++)
+	if ($i !~ /^[0-9.]+$/ || $i + 0 >= max) exit 1 }'
+ok $? "each publish held its locks under $lock_ms ms"
 
 : >"$tmp/out"
 [ "$(sql "SELECT count(*) FROM svod.run WHERE status = 'published'")" = 1 ] &&
