@@ -17,10 +17,11 @@
 -- where only rules joined it, as for 'weight').
 --
 -- This migration:
---   * publishes the table as auditor.match_pair (svod.publish is
---     replaced with the same steps and one more view, in the same lock
---     order); advisers do not get it: they see a record's probability
---     through adviser.resident_links, one resident at a time;
+--   * publishes the table as auditor.match_pair; advisers do not get
+--     it: they see a record's probability through adviser.resident_links,
+--     one resident at a time. svod.publish is replaced with the same
+--     steps, its list of views now the table svod.published_view (in
+--     lock order), so that the next view is a row, not a new function;
 --   * adds 'probability' to each run's resident_link view, hence to
 --     auditor.link (a new last column: the views already published keep
 --     theirs until the next publication);
@@ -125,9 +126,36 @@ $v$, run_schema, v_prob);
 END
 $fn$;
 
--- svod.publish as in 003, with auditor.match_pair in the list. The lock
--- order stays: svod.published, then the views in the order of the list
--- (adviser before auditor, alphabetical within), then the run rows.
+-- The views svod.publish repoints become data: one row each, taken in
+-- 'position' order, which is the lock order (adviser before auditor,
+-- alphabetical within; positions step by 10 so that a later migration
+-- inserts a row where it belongs instead of restating the function).
+CREATE TABLE svod.published_view (
+	position integer PRIMARY KEY,
+	view_schema text NOT NULL CHECK (view_schema IN ('adviser', 'auditor')),
+	view_name text NOT NULL,
+	source text NOT NULL,
+	UNIQUE (view_schema, view_name)
+);
+INSERT INTO svod.published_view VALUES
+    (10, 'adviser', 'contact', 'contact'),
+    (20, 'adviser', 'debt_line', 'debt_line'),
+    (30, 'adviser', 'moratorium', 'moratorium'),
+    (40, 'adviser', 'resident_debt', 'resident_debt'),
+    (50, 'auditor', 'debt_line', 'debt_line'),
+    (60, 'auditor', 'link', 'resident_link'),
+    (70, 'auditor', 'match_pair', 'match_pair'),
+    (80, 'auditor', 'moratorium', 'moratorium'),
+    (90, 'auditor', 'moratorium_debt', 'moratorium_debt'),
+    (100, 'auditor', 'resident_debt', 'resident_debt'),
+    (110, 'auditor', 'source_record', 'source_record');
+-- Owned by the loader, like every table of schema svod (002).
+ALTER TABLE svod.published_view OWNER TO svod_loader;
+REVOKE ALL ON svod.published_view FROM PUBLIC;
+
+-- svod.publish as in 003, reading its list from svod.published_view
+-- (auditor.match_pair added). The lock order stays: svod.published,
+-- then the views by position, then the run rows.
 CREATE OR REPLACE FUNCTION svod.publish(run_schema text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -135,19 +163,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
 	v_run svod.run%ROWTYPE;
-	v_pair text[];
-	v_views CONSTANT text[] := ARRAY[
-	    ['adviser', 'contact', 'contact'],
-	    ['adviser', 'debt_line', 'debt_line'],
-	    ['adviser', 'moratorium', 'moratorium'],
-	    ['adviser', 'resident_debt', 'resident_debt'],
-	    ['auditor', 'debt_line', 'debt_line'],
-	    ['auditor', 'link', 'resident_link'],
-	    ['auditor', 'match_pair', 'match_pair'],
-	    ['auditor', 'moratorium', 'moratorium'],
-	    ['auditor', 'moratorium_debt', 'moratorium_debt'],
-	    ['auditor', 'resident_debt', 'resident_debt'],
-	    ['auditor', 'source_record', 'source_record']];
+	v record;
 BEGIN
 	LOCK TABLE svod.published IN EXCLUSIVE MODE;
 	SELECT * INTO v_run FROM svod.run r WHERE r.schema_name = run_schema;
@@ -160,13 +176,14 @@ BEGIN
 		    v_run.run_id, v_run.status
 		    USING ERRCODE = 'object_not_in_prerequisite_state';
 	END IF;
-	FOREACH v_pair SLICE 1 IN ARRAY v_views LOOP
+	FOR v IN SELECT view_schema, view_name, source
+	    FROM svod.published_view ORDER BY position LOOP
 		EXECUTE format('CREATE OR REPLACE VIEW %I.%I AS SELECT * FROM %I.%I',
-		    v_pair[1], v_pair[2], run_schema, v_pair[3]);
+		    v.view_schema, v.view_name, run_schema, v.source);
 		EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC',
-		    v_pair[1], v_pair[2]);
-		EXECUTE format('GRANT SELECT ON %I.%I TO %I', v_pair[1],
-		    v_pair[2], 'svod_' || v_pair[1]);
+		    v.view_schema, v.view_name);
+		EXECUTE format('GRANT SELECT ON %I.%I TO %I', v.view_schema,
+		    v.view_name, 'svod_' || v.view_schema);
 	END LOOP;
 	UPDATE svod.run SET status = 'superseded'
 	WHERE status = 'published' AND run_id <> v_run.run_id;

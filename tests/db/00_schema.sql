@@ -10,7 +10,7 @@ SELECT has_schema('auditor');
 SELECT tables_are('svod', ARRAY['schema_version', 'run', 'run_input',
     'reject', 'reject_raw', 'resident', 'resident_history',
     'moratorium_intraday', 'review_queue', 'published', 'service_priority',
-    'link_rule', 'severity', 'recovery_stage']);
+    'link_rule', 'severity', 'recovery_stage', 'published_view']);
 SELECT functions_are('svod', ARRAY['create_run_views', 'publish', 'run_sql']);
 SELECT col_type_is('svod', 'run', 'as_of', 'date', 'run as-of is a date');
 SELECT col_is_pk('svod', 'run_input', ARRAY['run_id', 'feed'], 'one input per feed per run');

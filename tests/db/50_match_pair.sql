@@ -17,6 +17,20 @@ CREATE ROLE svod_test_nobody LOGIN;
 
 -- The placeholder before any publication: the columns a run's table has.
 SELECT has_view('auditor', 'match_pair', 'auditor.match_pair exists');
+-- svod.publish repoints the views svod.published_view lists, in lock
+-- order: adviser before auditor, alphabetical within.
+SELECT results_eq($$SELECT view_schema || '.' || view_name
+    FROM svod.published_view ORDER BY position$$,
+    $$SELECT view_schema || '.' || view_name FROM svod.published_view
+    ORDER BY view_schema, view_name$$,
+    'the publication list is in lock order');
+SELECT is((SELECT count(*) FROM svod.published_view pv
+    WHERE NOT EXISTS (SELECT 1 FROM pg_views v WHERE v.schemaname =
+    pv.view_schema AND v.viewname = pv.view_name)), 0::bigint,
+    'every listed view exists');
+SELECT is((SELECT source FROM svod.published_view WHERE view_schema =
+    'auditor' AND view_name = 'match_pair'), 'match_pair',
+    'auditor.match_pair is published');
 SELECT columns_are('auditor', 'match_pair', ARRAY['feed_a', 'key_a',
     'feed_b', 'key_b', 'decision', 'weight', 'probability', 'evidence',
     'reason'],
